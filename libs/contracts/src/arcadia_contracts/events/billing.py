@@ -1,0 +1,43 @@
+"""Events on `arcadia.billing.v1`, published by the billing service."""
+
+from arcadia_contracts.envelope import Event
+from arcadia_contracts.events.deployments import ProvisioningAborted
+
+
+class SubscriptionReserved(Event, frozen=True, kw_only=True):
+    """Saga step 2: a pending subscription holds the plan version for the deployment."""
+
+    subscription_id: str
+    plan_code: str
+    plan_version: int
+
+
+class SubscriptionCompensated(Event, frozen=True, kw_only=True):
+    """The pending subscription of an aborted saga was cancelled."""
+
+    subscription_id: str | None
+
+
+class SubscriptionActivated(Event, frozen=True, kw_only=True):
+    subscription_id: str
+
+
+class SubscriptionCancelled(Event, frozen=True, kw_only=True):
+    subscription_id: str
+
+
+class SubscriptionPastDue(Event, frozen=True, kw_only=True):
+    """A payment failed: the gateway should move the deployment to `past_due`."""
+
+    subscription_id: str
+    reason: str
+
+
+BillingEvent = (
+    SubscriptionReserved
+    | SubscriptionCompensated
+    | SubscriptionActivated
+    | SubscriptionCancelled
+    | SubscriptionPastDue
+    | ProvisioningAborted
+)

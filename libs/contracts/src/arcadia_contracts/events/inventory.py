@@ -1,0 +1,23 @@
+"""Events on `arcadia.inventory.v1`, published by the inventory service."""
+
+from arcadia_contracts.envelope import Event
+from arcadia_contracts.events.deployments import ProvisioningAborted
+
+
+class ResourceRegistered(Event, frozen=True, kw_only=True):
+    resource_id: str
+    provider_id: str
+    kind: str
+    monthly_cost_cents: int
+    currency: str = "USD"
+
+
+class ResourceLinked(Event, frozen=True, kw_only=True):
+    resource_id: str
+
+
+class ResourceReleased(Event, frozen=True, kw_only=True):
+    resource_id: str | None
+
+
+InventoryEvent = ResourceRegistered | ResourceLinked | ResourceReleased | ProvisioningAborted

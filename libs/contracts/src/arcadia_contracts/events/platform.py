@@ -1,0 +1,26 @@
+"""Inbound events from other platform services: payments and tenants."""
+
+from arcadia_contracts.envelope import Event
+
+
+class PaymentSucceeded(Event, frozen=True, kw_only=True):
+    payment_id: str
+    amount_cents: int
+    currency: str = "USD"
+
+
+class PaymentFailed(Event, frozen=True, kw_only=True):
+    payment_id: str
+    amount_cents: int
+    reason: str
+    currency: str = "USD"
+
+
+class TenantStandingChanged(Event, frozen=True, kw_only=True):
+    """The tenants service says whether a tenant may buy more (`good` or `bad`)."""
+
+    standing: str
+
+
+PaymentsEvent = PaymentSucceeded | PaymentFailed
+TenantsEvent = TenantStandingChanged

@@ -1,0 +1,152 @@
+"""At-least-once consumption with an inbox, bounded retries and a dead-letter path.
+
+For each message: decode (failure -> DLQ at once); find the handler for its type (none -> skip);
+then, in one transaction, record (consumer, event_id) in the inbox and run the handler. The Kafka
+offset is committed only after that transaction commits (FastStream's NACK_ON_ERROR policy: ack
+after the handler returns, seek back if it raises). A handler that keeps raising is retried with
+backoff, then dead-lettered, so the partition moves on. Infrastructure failures (the database is
+unreachable) are not the message's fault: the message is redelivered until they pass.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+
+from arcadia_contracts import Envelope, Event, EventDecodeError
+from arcadia_contracts.codec import REGISTRY, Registry
+from arcadia_platform.dlq import DeadLetters
+from arcadia_platform.faults import NO_FAULTS, CrashPoints
+from arcadia_platform.inbox import record_once
+from arcadia_platform.logs import get_logger
+from arcadia_platform.outbox import Outbox
+
+log = get_logger(__name__)
+
+Handler = Callable[[asyncpg.Connection, Envelope], Awaitable[None]]
+INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.TooManyConnectionsError,
+)
+HANDLER_FAILED = "handler_failed"
+
+
+@dataclass
+class Routes:
+    """Which handler reacts to which event type on which topic."""
+
+    by_topic: dict[str, dict[str, Handler]] = field(default_factory=dict)
+
+    def on(self, topic: str, event: type[Event], handler: Handler) -> None:
+        self.by_topic.setdefault(topic, {})[event.__name__] = handler
+
+    def topics(self) -> list[str]:
+        return sorted(self.by_topic)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 5
+    backoff_base_s: float = 0.05
+    backoff_max_s: float = 2.0
+
+    def delay(self, attempt: int) -> float:
+        capped = min(self.backoff_max_s, self.backoff_base_s * 2 ** (attempt - 1))
+        return capped * (0.5 + random.random() / 2)  # jitter: spread retries of many consumers
+
+
+class InboxConsumer:
+    def __init__(
+        self,
+        *,
+        name: str,
+        pool: asyncpg.Pool,
+        routes: Routes,
+        outbox: Outbox,
+        dead_letters: DeadLetters,
+        retry: RetryPolicy,
+        registry: Registry = REGISTRY,
+        crash_points: CrashPoints = NO_FAULTS,
+    ) -> None:
+        self.name = name
+        self._pool = pool
+        self._routes = routes
+        self._outbox = outbox
+        self._dead_letters = dead_letters
+        self._retry = retry
+        self._registry = registry
+        self._crash = crash_points
+        self.handled = 0
+        self.duplicates = 0
+
+    def subscribe(self, broker: KafkaBroker) -> None:
+        """Register one FastStream subscriber for every routed topic (one consumer group)."""
+        if not self._routes.by_topic:
+            return
+
+        async def on_message(msg: KafkaMessage) -> None:
+            await self.process(msg.raw_message)
+
+        broker.subscriber(
+            *self._routes.topics(),
+            group_id=self.name,
+            auto_offset_reset="earliest",
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+            max_poll_interval_ms=300_000,
+            title=f"{self.name}-consumer",
+        )(on_message)
+
+    async def process(self, record: Any) -> None:
+        try:
+            event = self._registry.decode(record.value or b"")
+        except EventDecodeError as exc:
+            await self._dead_letters.send(record, exc.reason, exc.detail)
+            return
+        handler = self._routes.by_topic.get(record.topic, {}).get(event.type)
+        if handler is None:
+            return
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                fresh = await self._run_once(handler, event, record)
+                break
+            except INFRASTRUCTURE_ERRORS as exc:
+                log.warning("event.infrastructure_error", error=repr(exc), type=event.type)
+                await asyncio.sleep(self._retry.backoff_max_s)
+                raise  # nack: the message is redelivered, nothing is lost
+            except Exception as exc:
+                if attempt >= self._retry.max_attempts:
+                    await self._dead_letters.send(
+                        record, HANDLER_FAILED, f"{type(exc).__name__}: {exc} (after {attempt} attempts)"
+                    )
+                    return
+                log.info("event.retry", type=event.type, attempt=attempt, error=repr(exc))
+                await asyncio.sleep(self._retry.delay(attempt))
+        if fresh:
+            self.handled += 1
+            self._outbox.notify()
+            self._crash.hit("consumer.after_commit")
+        else:
+            self.duplicates += 1
+            log.info("inbox.duplicate", consumer=self.name, event_id=str(event.event_id),
+                     type=event.type, topic=record.topic, offset=record.offset)
+
+    async def _run_once(self, handler: Handler, event: Envelope, record: Any) -> bool:
+        async with self._pool.acquire() as conn, conn.transaction():
+            fresh = await record_once(
+                conn, self.name, event, record.topic, record.partition, record.offset
+            )
+            if fresh:
+                await handler(conn, event)
+            return fresh

@@ -1,0 +1,110 @@
+"""asyncpg pool and a migrations runner for plain `.sql` files.
+
+Each file `NNNN_name.sql` runs once, in its own transaction, under an advisory lock so that
+several instances starting together apply it once. Applied files are recorded with a checksum;
+editing an applied file is an error (write a new migration instead).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from arcadia_platform.logs import get_logger
+
+log = get_logger(__name__)
+MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+# Any constant works; it only has to be the same for every process migrating one database.
+MIGRATION_LOCK_KEY = 0x0A2CAD1A
+
+Pool = asyncpg.Pool
+Connection = asyncpg.Connection
+
+
+class MigrationError(Exception):
+    """A migration set is inconsistent with what the database has applied."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    component: str
+    version: int
+    name: str
+    sql: str
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.sql.encode()).hexdigest()
+
+
+def load_migrations(component: str, directory: Path) -> list[Migration]:
+    found: list[Migration] = []
+    for path in sorted(directory.glob("*.sql")):
+        match = MIGRATION_NAME.match(path.name)
+        if match is None:
+            raise MigrationError(f"{path.name}: migration files are named NNNN_snake_case.sql")
+        found.append(Migration(component, int(match.group(1)), path.stem, path.read_text()))
+    versions = [m.version for m in found]
+    if len(set(versions)) != len(versions):
+        raise MigrationError(f"{component}: two migrations share a version number")
+    return found
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+async def create_pool(url: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
+    pool: asyncpg.Pool = await asyncpg.create_pool(
+        url, min_size=min_size, max_size=max_size, init=_init_connection, command_timeout=60
+    )
+    return pool
+
+
+async def migrate(pool: asyncpg.Pool, sets: Sequence[tuple[str, Path]]) -> list[str]:
+    """Apply every pending migration of each (component, directory); returns what it applied."""
+    migrations = [m for component, directory in sets for m in load_migrations(component, directory)]
+    applied_now: list[str] = []
+    async with pool.acquire() as conn:
+        await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_KEY)
+        try:
+            await conn.execute(
+                """CREATE TABLE IF NOT EXISTS schema_migrations (
+                       component text NOT NULL,
+                       version integer NOT NULL,
+                       name text NOT NULL,
+                       checksum text NOT NULL,
+                       applied_at timestamptz NOT NULL DEFAULT now(),
+                       PRIMARY KEY (component, version))"""
+            )
+            rows = await conn.fetch("SELECT component, version, name, checksum FROM schema_migrations")
+            applied: dict[tuple[str, int], Any] = {(r["component"], r["version"]): r for r in rows}
+            for migration in migrations:
+                done = applied.get((migration.component, migration.version))
+                if done is not None:
+                    if done["checksum"] != migration.checksum:
+                        raise MigrationError(
+                            f"{migration.component}/{migration.name} was changed after it was"
+                            " applied; add a new migration instead"
+                        )
+                    continue
+                async with conn.transaction():
+                    await conn.execute(migration.sql)
+                    await conn.execute(
+                        "INSERT INTO schema_migrations (component, version, name, checksum)"
+                        " VALUES ($1, $2, $3, $4)",
+                        migration.component, migration.version, migration.name, migration.checksum,
+                    )
+                applied_now.append(f"{migration.component}/{migration.name}")
+                log.info("migration.applied", component=migration.component, name=migration.name)
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK_KEY)
+    return applied_now

@@ -1,0 +1,56 @@
+"""HTTP pieces every service shares: liveness/readiness handlers and the ASGI server runner."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import uvicorn
+from litestar import Litestar, get
+from litestar.datastructures import State
+from litestar.response import Response
+from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
+
+from arcadia_platform.runtime import ServiceRuntime
+
+
+@get("/health", include_in_schema=False, sync_to_thread=False)
+def health() -> dict[str, str]:
+    """Liveness: the process answers."""
+    return {"status": "ok"}
+
+
+@get("/ready", include_in_schema=False)
+async def ready(state: State) -> Response[dict[str, Any]]:
+    """Readiness: the database and Kafka are reachable."""
+    runtime: ServiceRuntime = state.runtime
+    checks = await runtime.readiness()
+    ok = all(checks.values())
+    return Response(
+        {"status": "ready" if ok else "unavailable", "checks": checks},
+        status_code=HTTP_200_OK if ok else HTTP_503_SERVICE_UNAVAILABLE,
+    )
+
+
+def serve(app: Litestar, host: str, port: int) -> None:
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, lifespan="on")
+
+
+def service_app(
+    runtime: ServiceRuntime,
+    route_handlers: list[Any] | None = None,
+    **litestar_options: Any,
+) -> Litestar:
+    """A Litestar app whose lifespan starts and stops `runtime`, with /health and /ready."""
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        async with runtime.running():
+            yield
+
+    return Litestar(
+        route_handlers=[health, ready, *(route_handlers or [])],
+        lifespan=[lifespan],
+        state=State({"runtime": runtime}),
+        **litestar_options,
+    )

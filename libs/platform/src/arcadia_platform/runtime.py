@@ -1,0 +1,146 @@
+"""Everything a service runs besides its own logic: pool, migrations, outbox relay, consumers.
+
+Built in `create_app(settings)` and started in the app's lifespan; nothing happens at import.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+from faststream.kafka import KafkaBroker
+
+from arcadia_contracts.codec import REGISTRY, Registry
+from arcadia_platform.consumer import InboxConsumer, RetryPolicy, Routes
+from arcadia_platform.db import create_pool, migrate
+from arcadia_platform.dlq import DeadLetters
+from arcadia_platform.faults import CrashPoints
+from arcadia_platform.logs import configure_logging, get_logger
+from arcadia_platform.outbox import Outbox, OutboxRelay
+from arcadia_platform.settings import ServiceSettings
+
+log = get_logger(__name__)
+PLATFORM_MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class NotStartedError(RuntimeError):
+    """The runtime was used before its lifespan started it."""
+
+
+class ServiceRuntime:
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        *,
+        migrations: Sequence[tuple[str, Path]] = (),
+        routes: Routes | None = None,
+        registry: Registry = REGISTRY,
+        consumer_name: str | None = None,
+        run_relay: bool = True,
+    ) -> None:
+        self.settings = settings
+        self.routes = routes or Routes()
+        self.outbox = Outbox()
+        self.crash_points = CrashPoints(settings.faults)
+        self._migrations = [("platform", PLATFORM_MIGRATIONS), *migrations]
+        self._registry = registry
+        self._consumer_name = consumer_name or settings.service_name
+        self._run_relay = run_relay
+        self._pool: asyncpg.Pool | None = None
+        self._producer: AIOKafkaProducer | None = None
+        self._broker: KafkaBroker | None = None
+        self._tasks: list[asyncio.Task[Any]] = []
+        self.relay: OutboxRelay | None = None
+        self.consumer: InboxConsumer | None = None
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise NotStartedError("database pool")
+        return self._pool
+
+    @property
+    def producer(self) -> AIOKafkaProducer:
+        if self._producer is None:
+            raise NotStartedError("Kafka producer")
+        return self._producer
+
+    async def start(self) -> None:
+        s = self.settings
+        configure_logging(s.log_level, json=s.log_json, service=s.service_name)
+        self._pool = await create_pool(s.database_url, min_size=s.db_pool_min, max_size=s.db_pool_max)
+        applied = await migrate(self._pool, self._migrations)
+        log.info("service.migrated", applied=len(applied))
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=s.kafka_bootstrap_servers,
+            client_id=f"{s.service_name}-producer",
+            enable_idempotence=True,
+            acks="all",
+            linger_ms=1,
+            request_timeout_ms=15000,
+        )
+        await self._producer.start()
+        if self._run_relay:
+            self.relay = OutboxRelay(
+                self._pool, self._producer, self.outbox, batch_size=s.relay_batch_size,
+                poll_interval_s=s.relay_poll_interval_s, crash_points=self.crash_points,
+            )
+            self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
+        if self.routes.by_topic:
+            self._broker = KafkaBroker(
+                s.kafka_bootstrap_servers, client_id=f"{s.service_name}-consumer",
+                graceful_timeout=10.0,
+            )
+            self.consumer = InboxConsumer(
+                name=self._consumer_name,
+                pool=self._pool,
+                routes=self.routes,
+                outbox=self.outbox,
+                dead_letters=DeadLetters(self._producer, self._consumer_name),
+                retry=RetryPolicy(s.consumer_max_attempts, s.consumer_backoff_base_s,
+                                  s.consumer_backoff_max_s),
+                registry=self._registry,
+                crash_points=self.crash_points,
+            )
+            self.consumer.subscribe(self._broker)
+            await self._broker.start()
+        log.info("service.started", topics=self.routes.topics())
+
+    async def stop(self) -> None:
+        if self._broker is not None:
+            await self._broker.stop()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        if self._producer is not None:
+            await self._producer.stop()
+        if self._pool is not None:
+            await self._pool.close()
+        log.info("service.stopped")
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[ServiceRuntime]:
+        await self.start()
+        try:
+            yield self
+        finally:
+            await self.stop()
+
+    async def readiness(self) -> dict[str, bool]:
+        """Whether the database answers and the Kafka cluster's metadata can be read."""
+        checks = {"database": False, "kafka": False}
+        with contextlib.suppress(Exception):
+            async with self.pool.acquire(timeout=2) as conn:
+                checks["database"] = await conn.fetchval("SELECT true") is True
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.producer.client.fetch_all_metadata(), 2)
+            checks["kafka"] = True
+        return checks

@@ -1,0 +1,50 @@
+"""Service settings: pydantic-settings with one env prefix per service, plus the shared infra URLs."""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "postgresql://arcadia:arcadia@127.0.0.1:55432/postgres"
+DEFAULT_KAFKA = "127.0.0.1:9092"
+
+
+def database_url_for(database: str, server_url: str | None = None) -> str:
+    """`DATABASE_URL` (or the local default) with its database name replaced by `database`."""
+    parts = urlsplit(server_url or os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+class ServiceSettings(BaseSettings):
+    """Settings every service shares. Subclasses set `env_prefix` and `service_name`."""
+
+    model_config = SettingsConfigDict(env_prefix="ARCADIA_", extra="ignore")
+
+    service_name: str = "service"
+    database_name: str = ""
+    database_url: str = ""
+    kafka_bootstrap_servers: str = Field(
+        default_factory=lambda: os.environ.get("KAFKA_BOOTSTRAP_SERVERS", DEFAULT_KAFKA)
+    )
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    log_level: str = "INFO"
+    log_json: bool = True
+    db_pool_min: int = 1
+    db_pool_max: int = 10
+    relay_batch_size: int = 500
+    relay_poll_interval_s: float = 0.5
+    consumer_max_attempts: int = 5
+    consumer_backoff_base_s: float = 0.05
+    consumer_backoff_max_s: float = 2.0
+    # Crash points for failure tests, e.g. "consumer.after_commit" (see arcadia_platform.faults).
+    faults: str = ""
+
+    @model_validator(mode="after")
+    def _derive_database_url(self) -> ServiceSettings:
+        if not self.database_url:
+            self.database_url = database_url_for(self.database_name or f"arcadia_{self.service_name}")
+        return self

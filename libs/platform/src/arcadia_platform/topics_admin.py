@@ -1,0 +1,55 @@
+"""Creates Arcadia's topics (never auto-created): `python -m arcadia_platform.topics_admin`."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Iterable
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
+
+from arcadia_contracts.topics import ALL_TOPICS
+from arcadia_platform.settings import DEFAULT_KAFKA
+
+PARTITIONS = 3
+
+
+async def ensure_topics(
+    bootstrap: str, names: Iterable[str] = ALL_TOPICS, partitions: int = PARTITIONS
+) -> list[str]:
+    """Create the missing topics; returns the names it created."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
+    for attempt in range(60):
+        try:
+            await admin.start()
+            break
+        except KafkaConnectionError:
+            if attempt == 59:
+                raise
+            await asyncio.sleep(0.5)
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [name for name in names if name not in existing]
+        if wanted:
+            new = [
+                NewTopic(name, num_partitions=partitions, replication_factor=1)
+                for name in wanted
+            ]
+            try:
+                await admin.create_topics(new)
+            except TopicAlreadyExistsError:
+                pass
+        return wanted
+    finally:
+        await admin.close()
+
+
+def main() -> None:
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", DEFAULT_KAFKA)
+    created = asyncio.run(ensure_topics(bootstrap))
+    print(f"[topics] {len(created)} created, {len(ALL_TOPICS)} in all")
+
+
+if __name__ == "__main__":
+    main()
