@@ -82,8 +82,16 @@ def kafka_jars() -> Path:
     if libs.exists():
         shutil.rmtree(libs)
     subprocess.run(
-        ["mvn", "-q", "-B", "-f", str(pom), "dependency:copy-dependencies",
-         f"-DoutputDirectory={libs}", "-DincludeScope=runtime"],
+        [
+            "mvn",
+            "-q",
+            "-B",
+            "-f",
+            str(pom),
+            "dependency:copy-dependencies",
+            f"-DoutputDirectory={libs}",
+            "-DincludeScope=runtime",
+        ],
         check=True,
     )
     stamp.write_text(digest)
@@ -95,10 +103,16 @@ def kafka_java(main: str, *args: str, heap: str = "-Xmx256m") -> list[str]:
     if java is None:
         raise SystemExit("[stack] Java 17+ is needed to run Apache Kafka")
     return [
-        java, *heap.split(), "-XX:+UseG1GC", "-Djava.awt.headless=true",
+        java,
+        *heap.split(),
+        "-XX:+UseG1GC",
+        "-Djava.awt.headless=true",
         f"-Dlog4j2.configurationFile={ROOT / 'infra' / 'kafka' / 'log4j2.properties'}",
         f"-Dkafka.logs.dir={KAFKA_HOME / 'logs'}",
-        "-cp", str(KAFKA_HOME / "libs" / "*"), main, *args,
+        "-cp",
+        str(KAFKA_HOME / "libs" / "*"),
+        main,
+        *args,
     ]
 
 
@@ -122,13 +136,16 @@ def kafka_up() -> None:
         log("formatting Kafka storage")
         subprocess.run(
             kafka_java("kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config)),
-            check=True, stdout=subprocess.DEVNULL,
+            check=True,
+            stdout=subprocess.DEVNULL,
         )
     log(f"starting Kafka on 127.0.0.1:{KAFKA_PORT}")
     out = open(KAFKA_HOME / "logs" / "server.out", "ab")  # noqa: SIM115 - handed to the child
     proc = subprocess.Popen(
         kafka_java("kafka.Kafka", str(config), heap=KAFKA_HEAP),
-        stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     pid_file.write_text(str(proc.pid))
 
@@ -186,7 +203,9 @@ def pg_install() -> Path:
     subprocess.run(["apt-get", "update", "-q"], check=True, env=env, stdout=subprocess.DEVNULL)
     subprocess.run(
         ["apt-get", "install", "-y", "-q", "--no-install-recommends", "postgresql"],
-        check=True, env=env, stdout=subprocess.DEVNULL,
+        check=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
     )
     return pg_bindir()
 
@@ -196,9 +215,12 @@ def pg_data_dir(run_as: str | None) -> Path:
     link = STATE / "pg"
     if run_as is None or link.is_symlink() or link.exists():
         return link.resolve() if link.is_symlink() else link
-    reachable = subprocess.run(
-        ["runuser", "-u", run_as, "--", "test", "-x", str(STATE)], check=False
-    ).returncode == 0
+    reachable = (
+        subprocess.run(
+            ["runuser", "-u", run_as, "--", "test", "-x", str(STATE)], check=False
+        ).returncode
+        == 0
+    )
     if reachable:
         return link
     outside = Path("/var/tmp/arcadia") / hashlib.sha256(str(ROOT).encode()).hexdigest()[:12]
@@ -209,7 +231,7 @@ def pg_data_dir(run_as: str | None) -> Path:
 
 def pg_run(run_as: str | None, args: list[str], **kwargs) -> subprocess.CompletedProcess[bytes]:  # type: ignore[no-untyped-def]
     command = ["runuser", "-u", run_as, "--", *args] if run_as else args
-    return subprocess.run(command, **kwargs)  # noqa: PLW1510 - callers choose check
+    return subprocess.run(command, **kwargs)
 
 
 def pg_up() -> None:
@@ -232,9 +254,23 @@ def pg_up() -> None:
         if run_as:
             shutil.chown(pwfile, run_as, run_as)
         try:
-            pg_run(run_as, [str(bindir / "initdb"), "-D", str(data), "-U", PG_USER,
-                            "--auth=scram-sha-256", f"--pwfile={pwfile}", "-E", "UTF8",
-                            "--locale=C.UTF-8"], check=True, stdout=subprocess.DEVNULL)
+            pg_run(
+                run_as,
+                [
+                    str(bindir / "initdb"),
+                    "-D",
+                    str(data),
+                    "-U",
+                    PG_USER,
+                    "--auth=scram-sha-256",
+                    f"--pwfile={pwfile}",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                ],
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
         finally:
             pwfile.unlink(missing_ok=True)
         with open(data / "postgresql.conf", "a") as conf:
@@ -250,8 +286,22 @@ def pg_up() -> None:
                 "max_locks_per_transaction = 128\n"
             )
     log(f"starting PostgreSQL on 127.0.0.1:{PG_PORT}")
-    pg_run(run_as, [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(data / "server.log"),
-                    "-w", "-t", "60", "start"], check=True, stdout=subprocess.DEVNULL)
+    pg_run(
+        run_as,
+        [
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-l",
+            str(data / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     wait_for(lambda: port_open(PG_PORT), "PostgreSQL")
     pg_create_databases()
 
@@ -263,8 +313,11 @@ def pg_create_databases() -> None:
     env = {**os.environ, "PGPASSWORD": PG_PASSWORD}
     base = [psql, "-h", "127.0.0.1", "-p", str(PG_PORT), "-U", PG_USER, "-d", "postgres", "-qtA"]
     existing = subprocess.run(
-        [*base, "-c", "SELECT datname FROM pg_database"], check=True, env=env,
-        capture_output=True, text=True,
+        [*base, "-c", "SELECT datname FROM pg_database"],
+        check=True,
+        env=env,
+        capture_output=True,
+        text=True,
     ).stdout.split()
     for name in SERVICE_DATABASES:
         if name not in existing:
@@ -278,8 +331,12 @@ def pg_down() -> None:
         return
     run_as = "postgres" if os.geteuid() == 0 else None
     log("stopping PostgreSQL")
-    pg_run(run_as, [str(pg_bindir() / "pg_ctl"), "-D", str(data.resolve()), "-m", "fast", "-w",
-                    "stop"], check=False, stdout=subprocess.DEVNULL)
+    pg_run(
+        run_as,
+        [str(pg_bindir() / "pg_ctl"), "-D", str(data.resolve()), "-m", "fast", "-w", "stop"],
+        check=False,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 # --------------------------------------------------------------------------- commands
@@ -317,8 +374,12 @@ def status() -> None:
 
 def main(argv: list[str]) -> None:
     commands = {
-        "up": up, "down": down, "status": status, "kafka-jars": kafka_jars,
-        "pg-install": pg_install, "env": lambda: print("\n".join(env_lines())),
+        "up": up,
+        "down": down,
+        "status": status,
+        "kafka-jars": kafka_jars,
+        "pg-install": pg_install,
+        "env": lambda: print("\n".join(env_lines())),
     }
     if len(argv) != 2 or argv[1] not in commands:
         raise SystemExit(f"usage: {argv[0]} {{{'|'.join(commands)}}}")

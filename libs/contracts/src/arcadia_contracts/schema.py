@@ -17,7 +17,9 @@ SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema" / "events.schema.js
 
 def event_schema() -> dict[str, Any]:
     """One document: the envelope, each event's payload, and which topic carries which type."""
-    types = sorted({e for events in TOPIC_EVENTS.values() for e in events}, key=lambda e: e.__name__)
+    types = sorted(
+        {e for events in TOPIC_EVENTS.values() for e in events}, key=lambda e: e.__name__
+    )
     (envelope_schema, *_), components = msgspec.json.schema_components(
         [Envelope, *types], ref_template="#/$defs/{name}"
     )

@@ -23,6 +23,7 @@ from faststream.kafka.annotations import KafkaMessage
 
 from arcadia_contracts import Envelope, Event, EventDecodeError
 from arcadia_contracts.codec import REGISTRY, Registry
+from arcadia_platform.db import Connection
 from arcadia_platform.dlq import DeadLetters
 from arcadia_platform.faults import NO_FAULTS, CrashPoints
 from arcadia_platform.inbox import record_once
@@ -31,7 +32,7 @@ from arcadia_platform.outbox import Outbox
 
 log = get_logger(__name__)
 
-Handler = Callable[[asyncpg.Connection, Envelope], Awaitable[None]]
+Handler = Callable[[Connection, Envelope], Awaitable[None]]
 INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
     OSError,
     asyncpg.PostgresConnectionError,
@@ -61,7 +62,7 @@ class RetryPolicy:
     backoff_max_s: float = 2.0
 
     def delay(self, attempt: int) -> float:
-        capped = min(self.backoff_max_s, self.backoff_base_s * 2 ** (attempt - 1))
+        capped = min(self.backoff_max_s, self.backoff_base_s * 2.0 ** (attempt - 1))
         return capped * (0.5 + random.random() / 2)  # jitter: spread retries of many consumers
 
 
@@ -128,7 +129,9 @@ class InboxConsumer:
             except Exception as exc:
                 if attempt >= self._retry.max_attempts:
                     await self._dead_letters.send(
-                        record, HANDLER_FAILED, f"{type(exc).__name__}: {exc} (after {attempt} attempts)"
+                        record,
+                        HANDLER_FAILED,
+                        f"{type(exc).__name__}: {exc} (after {attempt} attempts)",
                     )
                     return
                 log.info("event.retry", type=event.type, attempt=attempt, error=repr(exc))
@@ -139,8 +142,14 @@ class InboxConsumer:
             self._crash.hit("consumer.after_commit")
         else:
             self.duplicates += 1
-            log.info("inbox.duplicate", consumer=self.name, event_id=str(event.event_id),
-                     type=event.type, topic=record.topic, offset=record.offset)
+            log.info(
+                "inbox.duplicate",
+                consumer=self.name,
+                event_id=str(event.event_id),
+                type=event.type,
+                topic=record.topic,
+                offset=record.offset,
+            )
 
     async def _run_once(self, handler: Handler, event: Envelope, record: Any) -> bool:
         async with self._pool.acquire() as conn, conn.transaction():

@@ -13,9 +13,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 from arcadia_platform.logs import get_logger
 
@@ -24,8 +25,9 @@ MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 # Any constant works; it only has to be the same for every process migrating one database.
 MIGRATION_LOCK_KEY = 0x0A2CAD1A
 
-Pool = asyncpg.Pool
-Connection = asyncpg.Connection
+Pool: TypeAlias = "asyncpg.Pool[asyncpg.Record]"
+# What handlers receive: a pooled connection or a plain one; both run the same queries.
+Connection: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
 
 
 class MigrationError(Exception):
@@ -85,7 +87,9 @@ async def migrate(pool: asyncpg.Pool, sets: Sequence[tuple[str, Path]]) -> list[
                        applied_at timestamptz NOT NULL DEFAULT now(),
                        PRIMARY KEY (component, version))"""
             )
-            rows = await conn.fetch("SELECT component, version, name, checksum FROM schema_migrations")
+            rows = await conn.fetch(
+                "SELECT component, version, name, checksum FROM schema_migrations"
+            )
             applied: dict[tuple[str, int], Any] = {(r["component"], r["version"]): r for r in rows}
             for migration in migrations:
                 done = applied.get((migration.component, migration.version))
@@ -101,7 +105,10 @@ async def migrate(pool: asyncpg.Pool, sets: Sequence[tuple[str, Path]]) -> list[
                     await conn.execute(
                         "INSERT INTO schema_migrations (component, version, name, checksum)"
                         " VALUES ($1, $2, $3, $4)",
-                        migration.component, migration.version, migration.name, migration.checksum,
+                        migration.component,
+                        migration.version,
+                        migration.name,
+                        migration.checksum,
                     )
                 applied_now.append(f"{migration.component}/{migration.name}")
                 log.info("migration.applied", component=migration.component, name=migration.name)

@@ -43,6 +43,7 @@ def service_app(
     **litestar_options: Any,
 ) -> Litestar:
     """A Litestar app whose lifespan starts and stops `runtime`, with /health and /ready."""
+
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         async with runtime.running():

@@ -17,6 +17,7 @@ import asyncpg
 from aiokafka import AIOKafkaProducer
 
 from arcadia_contracts import Envelope, encode
+from arcadia_platform.db import Connection
 from arcadia_platform.faults import NO_FAULTS, CrashPoints
 from arcadia_platform.logs import get_logger
 
@@ -39,16 +40,18 @@ class Outbox:
     def __init__(self) -> None:
         self.wakeup = asyncio.Event()
 
-    async def add(self, conn: asyncpg.Connection, topic: str, *events: Envelope) -> None:
+    async def add(self, conn: Connection, topic: str, *events: Envelope) -> None:
         await self.add_many(conn, ((topic, event) for event in events))
 
-    async def add_many(
-        self, conn: asyncpg.Connection, items: Iterable[tuple[str, Envelope]]
-    ) -> None:
+    async def add_many(self, conn: Connection, items: Iterable[tuple[str, Envelope]]) -> None:
         rows = [
-            (event.event_id, topic, event.key, encode(event), dict(
-                (k, v.decode()) for k, v in event_headers(event)
-            ))
+            (
+                event.event_id,
+                topic,
+                event.key,
+                encode(event),
+                dict((k, v.decode()) for k, v in event_headers(event)),
+            )
             for topic, event in items
         ]
         if rows:

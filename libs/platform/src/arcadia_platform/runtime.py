@@ -73,7 +73,9 @@ class ServiceRuntime:
     async def start(self) -> None:
         s = self.settings
         configure_logging(s.log_level, json=s.log_json, service=s.service_name)
-        self._pool = await create_pool(s.database_url, min_size=s.db_pool_min, max_size=s.db_pool_max)
+        self._pool = await create_pool(
+            s.database_url, min_size=s.db_pool_min, max_size=s.db_pool_max
+        )
         applied = await migrate(self._pool, self._migrations)
         log.info("service.migrated", applied=len(applied))
         self._producer = AIOKafkaProducer(
@@ -87,13 +89,18 @@ class ServiceRuntime:
         await self._producer.start()
         if self._run_relay:
             self.relay = OutboxRelay(
-                self._pool, self._producer, self.outbox, batch_size=s.relay_batch_size,
-                poll_interval_s=s.relay_poll_interval_s, crash_points=self.crash_points,
+                self._pool,
+                self._producer,
+                self.outbox,
+                batch_size=s.relay_batch_size,
+                poll_interval_s=s.relay_poll_interval_s,
+                crash_points=self.crash_points,
             )
             self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
         if self.routes.by_topic:
             self._broker = KafkaBroker(
-                s.kafka_bootstrap_servers, client_id=f"{s.service_name}-consumer",
+                s.kafka_bootstrap_servers,
+                client_id=f"{s.service_name}-consumer",
                 graceful_timeout=10.0,
             )
             self.consumer = InboxConsumer(
@@ -102,8 +109,9 @@ class ServiceRuntime:
                 routes=self.routes,
                 outbox=self.outbox,
                 dead_letters=DeadLetters(self._producer, self._consumer_name),
-                retry=RetryPolicy(s.consumer_max_attempts, s.consumer_backoff_base_s,
-                                  s.consumer_backoff_max_s),
+                retry=RetryPolicy(
+                    s.consumer_max_attempts, s.consumer_backoff_base_s, s.consumer_backoff_max_s
+                ),
                 registry=self._registry,
                 crash_points=self.crash_points,
             )

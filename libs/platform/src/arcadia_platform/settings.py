@@ -46,5 +46,7 @@ class ServiceSettings(BaseSettings):
     @model_validator(mode="after")
     def _derive_database_url(self) -> ServiceSettings:
         if not self.database_url:
-            self.database_url = database_url_for(self.database_name or f"arcadia_{self.service_name}")
+            self.database_url = database_url_for(
+                self.database_name or f"arcadia_{self.service_name}"
+            )
         return self

@@ -91,7 +91,11 @@ async def read_topic(bootstrap: str, topic: str, *, timeout_s: float = 10.0) -> 
         await consumer.seek_to_beginning(*tps)
         end = await consumer.end_offsets(tps)
         records: list[Any] = []
-        while any(await consumer.position(tp) < end[tp] for tp in tps):
+
+        async def behind() -> bool:
+            return any([await consumer.position(tp) < end[tp] for tp in tps])
+
+        while await behind():
             if time.monotonic() > deadline:
                 raise TimeoutError(f"reading {topic}")
             batch = await consumer.getmany(*tps, timeout_ms=500)
@@ -126,7 +130,10 @@ class ServiceProcess:
     def start(self, extra_env: Mapping[str, str] | None = None) -> ServiceProcess:
         log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child process
         self.proc = subprocess.Popen(
-            self.args, env={**self.env, **(extra_env or {})}, stdout=log, stderr=subprocess.STDOUT,
+            self.args,
+            env={**self.env, **(extra_env or {})},
+            stdout=log,
+            stderr=subprocess.STDOUT,
             cwd=ROOT,
         )
         return self

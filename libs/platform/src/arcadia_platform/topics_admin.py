@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from collections.abc import Iterable
 
@@ -33,13 +34,10 @@ async def ensure_topics(
         wanted = [name for name in names if name not in existing]
         if wanted:
             new = [
-                NewTopic(name, num_partitions=partitions, replication_factor=1)
-                for name in wanted
+                NewTopic(name, num_partitions=partitions, replication_factor=1) for name in wanted
             ]
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(new)
-            except TopicAlreadyExistsError:
-                pass
         return wanted
     finally:
         await admin.close()

@@ -1,8 +1,8 @@
 """Run the provisioner service: `python -m arcadia_provisioner`."""
 
+from arcadia_platform.http import serve
 from arcadia_provisioner.app import create_app
 from arcadia_provisioner.config import ProvisionerSettings
-from arcadia_platform.http import serve
 
 
 def main() -> None:

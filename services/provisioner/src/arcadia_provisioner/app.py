@@ -4,9 +4,9 @@ from pathlib import Path
 
 from litestar import Litestar
 
-from arcadia_provisioner.config import ProvisionerSettings
 from arcadia_platform.http import service_app
 from arcadia_platform.runtime import ServiceRuntime
+from arcadia_provisioner.config import ProvisionerSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

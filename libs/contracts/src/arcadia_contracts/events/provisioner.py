@@ -34,5 +34,10 @@ class DnsReverted(Event, frozen=True, kw_only=True):
 
 
 ProvisionerEvent = (
-    DropletCreated | DropletActive | DnsPointed | DropletDestroyed | DnsReverted | ProvisioningAborted
+    DropletCreated
+    | DropletActive
+    | DnsPointed
+    | DropletDestroyed
+    | DnsReverted
+    | ProvisioningAborted
 )
