@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from arcadia_contracts import Envelope
+from arcadia_platform.db import Connection
 
 
 async def record_once(
