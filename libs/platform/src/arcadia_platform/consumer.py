@@ -29,6 +29,7 @@ from arcadia_platform.faults import NO_FAULTS, CrashPoints
 from arcadia_platform.inbox import record_once
 from arcadia_platform.logs import get_logger
 from arcadia_platform.outbox import Outbox
+from arcadia_platform.topicnames import TopicNames
 
 log = get_logger(__name__)
 
@@ -78,8 +79,10 @@ class InboxConsumer:
         retry: RetryPolicy,
         registry: Registry = REGISTRY,
         crash_points: CrashPoints = NO_FAULTS,
+        topic_names: TopicNames | None = None,
     ) -> None:
         self.name = name
+        self._names = topic_names or TopicNames()
         self._pool = pool
         self._routes = routes
         self._outbox = outbox
@@ -99,8 +102,8 @@ class InboxConsumer:
             await self.process(msg.raw_message)
 
         broker.subscriber(
-            *self._routes.topics(),
-            group_id=self.name,
+            *(self._names.physical(topic) for topic in self._routes.topics()),
+            group_id=self._names.group(self.name),
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.NACK_ON_ERROR,
             max_poll_interval_ms=300_000,
@@ -113,7 +116,7 @@ class InboxConsumer:
         except EventDecodeError as exc:
             await self._dead_letters.send(record, exc.reason, exc.detail)
             return
-        handler = self._routes.by_topic.get(record.topic, {}).get(event.type)
+        handler = self._routes.by_topic.get(self._names.logical(record.topic), {}).get(event.type)
         if handler is None:
             return
         attempt = 0

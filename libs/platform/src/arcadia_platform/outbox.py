@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import Iterable
 
 import asyncpg
@@ -20,6 +21,7 @@ from arcadia_contracts import Envelope, encode
 from arcadia_platform.db import Connection
 from arcadia_platform.faults import NO_FAULTS, CrashPoints
 from arcadia_platform.logs import get_logger
+from arcadia_platform.topicnames import TopicNames
 
 log = get_logger(__name__)
 RELAY_LOCK_KEY = 0x0A2C0B0C
@@ -37,8 +39,9 @@ def event_headers(event: Envelope) -> list[tuple[str, bytes]]:
 class Outbox:
     """Writes events in the caller's transaction; `notify()` after commit wakes the relay."""
 
-    def __init__(self) -> None:
+    def __init__(self, topic_names: TopicNames | None = None) -> None:
         self.wakeup = asyncio.Event()
+        self._names = topic_names or TopicNames()
 
     async def add(self, conn: Connection, topic: str, *events: Envelope) -> None:
         await self.add_many(conn, ((topic, event) for event in events))
@@ -47,17 +50,17 @@ class Outbox:
         rows = [
             (
                 event.event_id,
-                topic,
+                self._names.physical(topic),
                 event.key,
                 encode(event),
-                dict((k, v.decode()) for k, v in event_headers(event)),
+                json.dumps({k: v.decode() for k, v in event_headers(event)}),
             )
             for topic, event in items
         ]
         if rows:
             await conn.executemany(
                 "INSERT INTO outbox (event_id, topic, key, value, headers)"
-                " VALUES ($1, $2, $3, $4, $5)",
+                " VALUES ($1, $2, $3, $4, $5::text::jsonb)",
                 rows,
             )
 
@@ -92,7 +95,7 @@ class OutboxRelay:
             if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", RELAY_LOCK_KEY):
                 return 0
             rows = await conn.fetch(
-                "SELECT id, topic, key, value, headers FROM outbox"
+                "SELECT id, topic, key, value, headers::text AS headers FROM outbox"
                 " WHERE sent_at IS NULL ORDER BY id LIMIT $1",
                 self._batch_size,
             )
@@ -103,7 +106,7 @@ class OutboxRelay:
                     row["topic"],
                     value=row["value"],
                     key=row["key"],
-                    headers=[(k, v.encode()) for k, v in row["headers"].items()],
+                    headers=[(k, v.encode()) for k, v in json.loads(row["headers"]).items()],
                 )
                 for row in rows
             ]

@@ -23,6 +23,7 @@ from arcadia_platform.faults import CrashPoints
 from arcadia_platform.logs import configure_logging, get_logger
 from arcadia_platform.outbox import Outbox, OutboxRelay
 from arcadia_platform.settings import ServiceSettings
+from arcadia_platform.topicnames import TopicNames
 
 log = get_logger(__name__)
 PLATFORM_MIGRATIONS = Path(__file__).parent / "migrations"
@@ -45,7 +46,8 @@ class ServiceRuntime:
     ) -> None:
         self.settings = settings
         self.routes = routes or Routes()
-        self.outbox = Outbox()
+        self.topic_names = TopicNames(settings.topic_namespace)
+        self.outbox = Outbox(self.topic_names)
         self.crash_points = CrashPoints(settings.faults)
         self._migrations = [("platform", PLATFORM_MIGRATIONS), *migrations]
         self._registry = registry
@@ -114,6 +116,7 @@ class ServiceRuntime:
                 ),
                 registry=self._registry,
                 crash_points=self.crash_points,
+                topic_names=self.topic_names,
             )
             self.consumer.subscribe(self._broker)
             await self._broker.start()

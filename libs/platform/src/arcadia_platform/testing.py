@@ -22,8 +22,8 @@ import asyncpg
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
-from arcadia_contracts.topics import dlq
 from arcadia_platform.settings import DEFAULT_DATABASE_URL, DEFAULT_KAFKA, database_url_for
 from arcadia_platform.topics_admin import ensure_topics
 
@@ -69,24 +69,30 @@ async def database(infra: Infra) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-async def topic(infra: Infra) -> str:
-    """A new topic (and its DLQ twin) with three partitions, for one test."""
-    name = f"test.{uuid.uuid4().hex[:12]}.v1"
-    await ensure_topics(infra.kafka, [name, dlq(name)])
+async def namespace(infra: Infra) -> str:
+    """A fresh topic namespace with every Arcadia topic (and DLQ) created in it, for one test.
+
+    Give it to services as ARCADIA_<SERVICE>_TOPIC_NAMESPACE (settings.topic_namespace): their
+    topics and consumer groups are then this test's alone.
+    """
+    name = f"t{uuid.uuid4().hex[:10]}"
+    await ensure_topics(infra.kafka, namespace=name)
     return name
 
 
 async def read_topic(bootstrap: str, topic: str, *, timeout_s: float = 10.0) -> list[Any]:
     """Every record now in `topic`, read without a consumer group (offsets untouched)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        (description,) = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    deadline = time.monotonic() + timeout_s
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
-        partitions = consumer.partitions_for_topic(topic)
-        deadline = time.monotonic() + timeout_s
-        while not partitions and time.monotonic() < deadline:
-            await consumer.client.force_metadata_update()
-            partitions = consumer.partitions_for_topic(topic)
-        tps = [TopicPartition(topic, p) for p in sorted(partitions or ())]
+        tps = [TopicPartition(topic, p["partition"]) for p in description["partitions"]]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         end = await consumer.end_offsets(tps)

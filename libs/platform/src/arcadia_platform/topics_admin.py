@@ -12,14 +12,19 @@ from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
 
 from arcadia_contracts.topics import ALL_TOPICS
 from arcadia_platform.settings import DEFAULT_KAFKA
+from arcadia_platform.topicnames import TopicNames
 
 PARTITIONS = 3
 
 
 async def ensure_topics(
-    bootstrap: str, names: Iterable[str] = ALL_TOPICS, partitions: int = PARTITIONS
+    bootstrap: str,
+    names: Iterable[str] = ALL_TOPICS,
+    partitions: int = PARTITIONS,
+    namespace: str = "",
 ) -> list[str]:
-    """Create the missing topics; returns the names it created."""
+    """Create the missing topics (under `namespace`, if any); returns the names it created."""
+    names = [TopicNames(namespace).physical(name) for name in names]
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
     for attempt in range(60):
         try:
@@ -45,7 +50,8 @@ async def ensure_topics(
 
 def main() -> None:
     bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", DEFAULT_KAFKA)
-    created = asyncio.run(ensure_topics(bootstrap))
+    namespace = os.environ.get("ARCADIA_TOPIC_NAMESPACE", "")
+    created = asyncio.run(ensure_topics(bootstrap, namespace=namespace))
     print(f"[topics] {len(created)} created, {len(ALL_TOPICS)} in all")
 
 

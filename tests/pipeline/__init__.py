@@ -1,0 +1,1 @@
+"""Outbox -> Kafka -> inbox pipeline tests, against real Kafka and PostgreSQL."""
