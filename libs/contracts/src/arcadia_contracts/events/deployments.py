@@ -44,6 +44,13 @@ class ProvisioningAborted(Event, frozen=True, kw_only=True):
     reason: str
 
 
+class BillingOverrideChanged(Event, frozen=True, kw_only=True):
+    """An operator set or cleared `billing_action_suspended`: billing must not act on it while set."""
+
+    billing_action_suspended: bool
+    actor: str
+
+
 class DeploymentTeardownRequested(Event, frozen=True, kw_only=True):
     """A provisioned deployment was cancelled or archived: remove what it holds."""
 
@@ -56,10 +63,12 @@ DeploymentsEvent = (
     | DeploymentActivated
     | ProvisioningAborted
     | DeploymentTeardownRequested
+    | BillingOverrideChanged
 )
 
 __all__ = [
     "AddonRequest",
+    "BillingOverrideChanged",
     "DeploymentActivated",
     "DeploymentProvisioningRequested",
     "DeploymentStateChanged",
