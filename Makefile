@@ -33,7 +33,7 @@ lint: deps
 	uv run --frozen python -m arcadia_contracts.schema --check
 
 bench-pipeline: setup ## outbox -> Kafka -> inbox throughput and latency
-	uv run --frozen python benchmarks/pipeline.py
+	uv run --frozen python -m benchmarks.pipeline
 
 stop:
 	$(PYTHON) infra/stack.py down

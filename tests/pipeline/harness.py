@@ -2,6 +2,7 @@
 
     python -m tests.pipeline.harness relay    # publishes this database's outbox
     python -m tests.pipeline.harness consume  # handles Probe events into the `effects` table
+    python -m tests.pipeline.harness produce N RATE PER_TXN  # writes N probes, relays them
 
 Configured by ARCADIA_HARNESS_* variables (database_url, topic_namespace, faults, ...).
 """
@@ -80,6 +81,28 @@ async def record_effect(conn: Connection, event: Envelope) -> None:
     )
 
 
+async def produce(runtime: ServiceRuntime, count: int, rate: float, per_txn: int) -> None:
+    """Write `count` probes through the outbox, `per_txn` per transaction, paced to `rate`/s
+    (0 = as fast as possible), waking the in-process relay after each commit."""
+    keys = [f"deployment-{n}" for n in range(16)]
+    started = time.perf_counter()
+    written = 0
+    while written < count:
+        batch = [
+            probe(keys[(written + i) % len(keys)], written + i)
+            for i in range(min(per_txn, count - written))
+        ]
+        async with runtime.pool.acquire() as conn, conn.transaction():
+            await runtime.outbox.add(conn, PROBE_TOPIC, *batch)
+        runtime.outbox.notify()
+        written += len(batch)
+        if rate > 0:
+            ahead = written / rate - (time.perf_counter() - started)
+            if ahead > 0:
+                await asyncio.sleep(ahead)
+    print(f'{{"event": "harness.produced", "count": {written}}}', flush=True)
+
+
 async def run(mode: str) -> None:
     settings = HarnessSettings()
     routes = Routes()
@@ -90,7 +113,7 @@ async def run(mode: str) -> None:
         migrations=[("harness", MIGRATIONS)],
         routes=routes,
         registry=HARNESS_REGISTRY,
-        run_relay=mode == "relay",
+        run_relay=mode in ("relay", "produce"),
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -98,6 +121,8 @@ async def run(mode: str) -> None:
         loop.add_signal_handler(sig, stop.set)
     async with runtime.running():
         print('{"event": "harness.ready"}', flush=True)
+        if mode == "produce":
+            await produce(runtime, int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]))
         await stop.wait()
 
 

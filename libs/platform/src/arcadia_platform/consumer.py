@@ -80,8 +80,10 @@ class InboxConsumer:
         registry: Registry = REGISTRY,
         crash_points: CrashPoints = NO_FAULTS,
         topic_names: TopicNames | None = None,
+        max_batch: int = 250,
     ) -> None:
         self.name = name
+        self._max_batch = max_batch
         self._names = topic_names or TopicNames()
         self._pool = pool
         self._routes = routes
@@ -98,17 +100,25 @@ class InboxConsumer:
         if not self._routes.by_topic:
             return
 
-        async def on_message(msg: KafkaMessage) -> None:
-            await self.process(msg.raw_message)
+        async def on_batch(msg: KafkaMessage) -> None:
+            # Records arrive grouped by partition, in offset order. Each gets its own
+            # transaction; the batch's offsets are committed once, after the last one commits.
+            # If one raises, the whole batch is sought back and the inbox skips what was done.
+            records = msg.raw_message if isinstance(msg.raw_message, tuple) else (msg.raw_message,)
+            for record in records:
+                await self.process(record)
 
         broker.subscriber(
             *(self._names.physical(topic) for topic in self._routes.topics()),
             group_id=self._names.group(self.name),
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.NACK_ON_ERROR,
+            batch=True,
+            max_records=self._max_batch,
+            batch_timeout_ms=20,
             max_poll_interval_ms=300_000,
             title=f"{self.name}-consumer",
-        )(on_message)
+        )(on_batch)
 
     async def process(self, record: Any) -> None:
         try:
