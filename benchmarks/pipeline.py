@@ -117,13 +117,17 @@ async def _wait_for_line(proc: ServiceProcess, marker: str) -> None:
         await asyncio.sleep(0.1)
 
 
-async def main() -> None:
+def main() -> None:
+    subprocess.run([sys.executable, str(ROOT / "infra" / "stack.py"), "up"], check=True)
+    asyncio.run(run_all())
+
+
+async def run_all() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=20000)
     parser.add_argument("--rate", type=float, default=None, help="events/s; 0 = flat out")
     parser.add_argument("--per-txn", type=int, default=10)
     args = parser.parse_args()
-    subprocess.run([sys.executable, str(ROOT / "infra" / "stack.py"), "up"], check=True)
     rates = [args.rate] if args.rate is not None else [0.0, 1000.0]
     runs = []
     with tempfile.TemporaryDirectory() as logs:
@@ -138,4 +142,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()
