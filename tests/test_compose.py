@@ -1,0 +1,103 @@
+"""docker-compose.yml cannot run here (no Docker engine), so it is checked against the code."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+from arcadia_api.config import ApiSettings
+from arcadia_billing.config import BillingSettings
+from arcadia_inventory.config import InventorySettings
+from arcadia_platform.settings import ServiceSettings
+from arcadia_provisioner.config import ProvisionerSettings
+
+ROOT = Path(__file__).resolve().parent.parent
+SETTINGS: dict[str, type[ServiceSettings]] = {
+    "api": ApiSettings,
+    "billing": BillingSettings,
+    "provisioner": ProvisionerSettings,
+    "inventory": InventorySettings,
+}
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    return loaded["services"]
+
+
+def test_the_stack_has_kafka_postgres_the_four_services_and_the_simulator(
+    compose: dict[str, Any],
+) -> None:
+    assert set(compose) == {"kafka", "postgres", "topics", "cloudsim", *SETTINGS}
+    assert compose["kafka"]["image"].startswith("apache/kafka:")
+    assert compose["kafka"]["environment"]["KAFKA_PROCESS_ROLES"] == "broker,controller"
+    assert compose["postgres"]["image"].startswith("postgres:")
+
+
+@pytest.mark.parametrize("name", ["topics", "cloudsim", *SETTINGS])
+def test_every_command_names_a_runnable_module(compose: dict[str, Any], name: str) -> None:
+    command = compose[name]["command"]
+    assert command[:2] == ["python", "-m"]
+    module = command[2]
+    assert importlib.util.find_spec(module) is not None, module
+    if name != "topics":
+        assert importlib.util.find_spec(f"{module}.__main__") is not None, module
+
+
+@pytest.mark.parametrize("name", list(SETTINGS))
+def test_service_env_names_are_settings_the_service_reads(
+    compose: dict[str, Any], name: str
+) -> None:
+    settings_type = SETTINGS[name]
+    prefix = str(settings_type.model_config.get("env_prefix", ""))
+    env: dict[str, str] = compose[name]["environment"]
+    fields = set(settings_type.model_fields)
+    for key in env:
+        if key in {"KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL"}:
+            continue
+        assert key.startswith(prefix), key
+        assert key.removeprefix(prefix).lower() in fields, f"{key}: no such setting"
+
+
+@pytest.mark.parametrize("name", list(SETTINGS))
+def test_ports_and_health_checks_match_the_service(compose: dict[str, Any], name: str) -> None:
+    settings = SETTINGS[name]()
+    env = compose[name]["environment"]
+    port = int(env[f"{SETTINGS[name].model_config.get('env_prefix')}HTTP_PORT"])
+    assert port == settings.http_port
+    for mapping in compose[name].get("ports", []):
+        assert mapping.split(":")[1] == str(port)
+    probe = " ".join(compose[name]["healthcheck"]["test"])
+    assert f"127.0.0.1:{port}/health" in probe
+
+
+def test_services_reach_kafka_and_postgres_by_their_compose_names(
+    compose: dict[str, Any],
+) -> None:
+    kafka_listener = compose["kafka"]["environment"]["KAFKA_ADVERTISED_LISTENERS"]
+    for name in SETTINGS:
+        env = compose[name]["environment"]
+        assert f"PLAINTEXT://{env['KAFKA_BOOTSTRAP_SERVERS']}" == kafka_listener
+        assert urlsplit(env["DATABASE_URL"]).hostname == "postgres"
+        assert set(compose[name]["depends_on"]) <= set(compose)
+
+
+def test_postgres_init_creates_every_service_database() -> None:
+    init_sql = (ROOT / "infra" / "postgres" / "init-databases.sql").read_text()
+    created = set(re.findall(r"CREATE DATABASE (\w+);", init_sql))
+    wanted = {urlsplit(SETTINGS[name]().database_url).path.lstrip("/") for name in SETTINGS}
+    assert wanted == created
+
+
+def test_the_image_is_built_from_the_workspace() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    for part in ("libs", "services", "tools", "uv.lock"):
+        assert part in dockerfile
+    assert "uv sync --frozen" in dockerfile
