@@ -29,7 +29,8 @@ SETTINGS: dict[str, type[ServiceSettings]] = {
 @pytest.fixture(scope="module")
 def compose() -> dict[str, Any]:
     loaded: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    return loaded["services"]
+    services: dict[str, Any] = loaded["services"]
+    return services
 
 
 def test_the_stack_has_kafka_postgres_the_four_services_and_the_simulator(
