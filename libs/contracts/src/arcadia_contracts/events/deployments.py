@@ -51,6 +51,13 @@ class BillingOverrideChanged(Event, frozen=True, kw_only=True):
     actor: str
 
 
+class CompensationFailed(Event, frozen=True, kw_only=True):
+    """A participant gave up undoing its work (the provider refuses for good): operators act."""
+
+    step: str
+    reason: str
+
+
 class DeploymentTeardownRequested(Event, frozen=True, kw_only=True):
     """A provisioned deployment was cancelled or archived: remove what it holds."""
 
@@ -64,11 +71,13 @@ DeploymentsEvent = (
     | ProvisioningAborted
     | DeploymentTeardownRequested
     | BillingOverrideChanged
+    | CompensationFailed
 )
 
 __all__ = [
     "AddonRequest",
     "BillingOverrideChanged",
+    "CompensationFailed",
     "DeploymentActivated",
     "DeploymentProvisioningRequested",
     "DeploymentStateChanged",

@@ -1,15 +1,20 @@
 """Events on `arcadia.inventory.v1`, published by the inventory service."""
 
 from arcadia_contracts.envelope import Event
-from arcadia_contracts.events.deployments import ProvisioningAborted
+from arcadia_contracts.events.deployments import CompensationFailed, ProvisioningAborted
 
 
 class ResourceRegistered(Event, frozen=True, kw_only=True):
+    """Saga step 5: the droplet is in the inventory, with what it costs per month."""
+
     resource_id: str
     provider_id: str
     kind: str
     monthly_cost_cents: int
     currency: str = "USD"
+    region: str | None = None
+    size: str | None = None
+    ip_address: str | None = None
 
 
 class ResourceLinked(Event, frozen=True, kw_only=True):
@@ -20,4 +25,10 @@ class ResourceReleased(Event, frozen=True, kw_only=True):
     resource_id: str | None
 
 
-InventoryEvent = ResourceRegistered | ResourceLinked | ResourceReleased | ProvisioningAborted
+InventoryEvent = (
+    ResourceRegistered
+    | ResourceLinked
+    | ResourceReleased
+    | ProvisioningAborted
+    | CompensationFailed
+)
