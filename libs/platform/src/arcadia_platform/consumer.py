@@ -81,9 +81,11 @@ class InboxConsumer:
         crash_points: CrashPoints = NO_FAULTS,
         topic_names: TopicNames | None = None,
         max_batch: int = 250,
+        after_commit: Callable[[], None] | None = None,
     ) -> None:
         self.name = name
         self._max_batch = max_batch
+        self._after_commit = after_commit
         self._names = topic_names or TopicNames()
         self._pool = pool
         self._routes = routes
@@ -152,6 +154,8 @@ class InboxConsumer:
         if fresh:
             self.handled += 1
             self._outbox.notify()
+            if self._after_commit is not None:
+                self._after_commit()
             self._crash.hit("consumer.after_commit")
         else:
             self.duplicates += 1

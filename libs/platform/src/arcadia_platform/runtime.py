@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,11 @@ class ServiceRuntime:
         self._producer: AIOKafkaProducer | None = None
         self._broker: KafkaBroker | None = None
         self._tasks: list[asyncio.Task[Any]] = []
+        # Called after each handled event's transaction commits (e.g. to wake a job worker).
+        self.after_commit_hooks: list[Callable[[], None]] = []
+        # Long-running loops of the service itself, started after the consumers and cancelled
+        # on stop (e.g. a job worker, a deadline timer).
+        self.background: list[Callable[[], Coroutine[Any, Any, None]]] = []
         self.relay: OutboxRelay | None = None
         self.consumer: InboxConsumer | None = None
 
@@ -117,10 +122,18 @@ class ServiceRuntime:
                 registry=self._registry,
                 crash_points=self.crash_points,
                 topic_names=self.topic_names,
+                after_commit=self._run_after_commit_hooks,
             )
             self.consumer.subscribe(self._broker)
             await self._broker.start()
+        for loop in self.background:
+            name = getattr(loop, "__qualname__", "loop")
+            self._tasks.append(asyncio.create_task(_supervise(name, loop), name=name))
         log.info("service.started", topics=self.routes.topics())
+
+    def _run_after_commit_hooks(self) -> None:
+        for hook in self.after_commit_hooks:
+            hook()
 
     async def stop(self) -> None:
         if self._broker is not None:
@@ -155,3 +168,16 @@ class ServiceRuntime:
             await asyncio.wait_for(self.producer.client.fetch_all_metadata(), 2)
             checks["kafka"] = True
         return checks
+
+
+async def _supervise(name: str, loop: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run a service loop forever: a crash is logged and the loop restarted after a pause."""
+    while True:
+        try:
+            await loop()
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.error("service.loop_crashed", loop=name, error=repr(exc), exc_info=True)
+            await asyncio.sleep(1.0)

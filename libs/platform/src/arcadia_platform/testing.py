@@ -21,9 +21,10 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from arcadia_contracts import Envelope, decode, encode
 from arcadia_platform.settings import DEFAULT_DATABASE_URL, DEFAULT_KAFKA, database_url_for
 from arcadia_platform.topics_admin import ensure_topics
 
@@ -190,3 +191,30 @@ def processes(tmp_path: Path) -> Iterator[Any]:
     yield make
     for proc in started:
         proc.stop()
+
+
+def free_port() -> int:
+    """A TCP port on the loopback interface that nothing listens on right now."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+async def publish(bootstrap: str, topic: str, *events: Envelope) -> None:
+    """Publish envelopes to a physical topic as another service would (key = deployment id)."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
+    await producer.start()
+    try:
+        for event in events:
+            await producer.send_and_wait(topic, value=encode(event), key=event.key)
+    finally:
+        await producer.stop()
+
+
+async def decoded(bootstrap: str, topic: str) -> list[Envelope]:
+    """The decodable events now in a physical topic, in (partition, offset) order."""
+    records = await read_topic(bootstrap, topic)
+    return [decode(r.value) for r in sorted(records, key=lambda r: (r.partition, r.offset))]
