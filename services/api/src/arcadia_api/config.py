@@ -1,8 +1,14 @@
 """Settings of the api service (env prefix ARCADIA_API_)."""
 
+from typing import Literal
+
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from arcadia_platform.settings import ServiceSettings
+
+# Only for the local stack: any real deployment sets ARCADIA_API_JWT_SECRET (or RS256 keys).
+LOCAL_JWT_SECRET = "arcadia-local-development-secret-not-for-production"
 
 
 class ApiSettings(ServiceSettings):
@@ -10,3 +16,15 @@ class ApiSettings(ServiceSettings):
 
     service_name: str = "api"
     http_port: int = 8000
+
+    # One accepted algorithm per configuration: HS256 with `jwt_secret`, or RS256 with either
+    # `jwt_public_key` (PEM) or `jwt_jwks_url`.
+    jwt_algorithm: Literal["HS256", "RS256"] = "HS256"
+    jwt_secret: str = LOCAL_JWT_SECRET
+    jwt_public_key: str = ""
+    jwt_jwks_url: str = ""
+    jwt_issuer: str = "arcadia-identity"
+    jwt_audience: str = "arcadia-control-plane"
+    jwt_leeway_s: int = Field(default=10, ge=0, le=300)
+
+    idempotency_ttl_s: int = Field(default=24 * 3600, gt=0)

@@ -1,0 +1,1 @@
+"""I/O edges of the api service: asyncpg repositories."""

@@ -1,0 +1,1 @@
+"""HTTP controllers: routing, parameters and documentation; the work happens elsewhere."""

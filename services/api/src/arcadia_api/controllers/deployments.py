@@ -1,0 +1,179 @@
+"""/api/v1/deployments: list, create, read, transition, billing override."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import Parameter
+
+from arcadia_api import handlers, queries
+from arcadia_api.auth import operator_only
+from arcadia_api.domain import Deployment, DeploymentState
+from arcadia_api.idempotency import Idempotency, IdempotencyKey, Outcome, Work
+from arcadia_api.principal import Principal
+from arcadia_api.problem import problem_responses
+from arcadia_api.schemas import (
+    BillingOverrideRequest,
+    CreateDeployment,
+    DeploymentDetail,
+    DeploymentPage,
+    TransitionRequest,
+)
+from arcadia_api.tokens import TENANT_ID
+from arcadia_platform.db import Connection
+from arcadia_platform.runtime import ServiceRuntime
+
+TenantFilter = Annotated[
+    str | None,
+    Parameter(
+        query="tenant_id",
+        pattern=f"^{TENANT_ID.pattern}$",
+        description="Operators only: one tenant's deployments (default: every tenant's).",
+    ),
+]
+StateFilter = Annotated[
+    DeploymentState | None, Parameter(query="state", description="Only deployments in this state.")
+]
+Limit = Annotated[int, Parameter(ge=1, le=100, description="Page size.")]
+Cursor = Annotated[
+    str | None, Parameter(max_length=512, description="`next_cursor` of the previous page.")
+]
+AnyRequest = Request[Principal, str, State]
+
+
+def _json(status_code: int, value: msgspec.Struct) -> Outcome:
+    return Outcome(status_code, msgspec.to_builtins(value))
+
+
+class DeploymentController(Controller):
+    path = "/deployments"
+    tags = ["deployments"]
+
+    @get("/", responses=problem_responses(400, 401, 403))
+    async def list_deployments(
+        self,
+        runtime: ServiceRuntime,
+        principal: Principal,
+        lifecycle_state: StateFilter = None,
+        tenant_id: TenantFilter = None,
+        limit: Limit = 50,
+        cursor: Cursor = None,
+    ) -> DeploymentPage:
+        """Deployments the caller may see, newest first, optionally in one state."""
+        async with runtime.pool.acquire() as conn:
+            return await queries.list_deployments(
+                conn,
+                principal,
+                tenant_id=tenant_id,
+                state=lifecycle_state,
+                limit=limit,
+                cursor=cursor,
+            )
+
+    @post(
+        "/",
+        status_code=201,
+        responses={
+            202: ResponseSpec(Deployment, description="Created; provisioning has started"),
+            **problem_responses(400, 401, 409, 422),
+        },
+    )
+    async def create_deployment(
+        self,
+        request: AnyRequest,
+        runtime: ServiceRuntime,
+        idempotency: Idempotency,
+        principal: Principal,
+        data: CreateDeployment,
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[Deployment]:
+        """Create a deployment: `active` (or `trial`), or `provisioning` with `provision: true`."""
+
+        async def work(conn: Connection) -> Outcome:
+            created = await handlers.create_deployment(conn, runtime.outbox, principal, data)
+            return _json(202 if data.provision else 201, created)
+
+        return await _run(request, idempotency, principal, idempotency_key, data, work)
+
+    @get("/{deployment_id:uuid}", responses=problem_responses(400, 401, 404))
+    async def get_deployment(
+        self, runtime: ServiceRuntime, principal: Principal, deployment_id: UUID
+    ) -> DeploymentDetail:
+        """The deployment and its lifecycle events (subscription and saga: later issues)."""
+        async with runtime.pool.acquire() as conn:
+            return await queries.deployment_detail(conn, principal, deployment_id)
+
+    @post(
+        "/{deployment_id:uuid}/transition",
+        status_code=200,
+        responses=problem_responses(400, 401, 404, 409, 422),
+    )
+    async def transition(
+        self,
+        request: AnyRequest,
+        runtime: ServiceRuntime,
+        idempotency: Idempotency,
+        principal: Principal,
+        deployment_id: UUID,
+        data: TransitionRequest,
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[Deployment]:
+        """Move the deployment to another lifecycle state; 422 names the allowed ones."""
+
+        async def work(conn: Connection) -> Outcome:
+            moved = await handlers.transition_deployment(
+                conn, runtime.outbox, principal, deployment_id, data
+            )
+            return _json(200, moved)
+
+        return await _run(request, idempotency, principal, idempotency_key, data, work)
+
+    @post(
+        "/{deployment_id:uuid}/billing-override",
+        status_code=200,
+        guards=[operator_only],
+        responses=problem_responses(400, 401, 403, 404, 409, 422),
+    )
+    async def billing_override(
+        self,
+        request: AnyRequest,
+        runtime: ServiceRuntime,
+        idempotency: Idempotency,
+        principal: Principal,
+        deployment_id: UUID,
+        data: BillingOverrideRequest,
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[Deployment]:
+        """Operators: stop (or allow again) billing from acting on this deployment."""
+
+        async def work(conn: Connection) -> Outcome:
+            changed = await handlers.set_billing_override(
+                conn, runtime.outbox, principal, deployment_id, data
+            )
+            return _json(200, changed)
+
+        return await _run(request, idempotency, principal, idempotency_key, data, work)
+
+
+async def _run(
+    request: AnyRequest,
+    idempotency: Idempotency,
+    principal: Principal,
+    key: str | None,
+    data: msgspec.Struct,
+    work: Work,
+) -> Response[Any]:
+    outcome = await idempotency.run(
+        tenant_id=principal.tenant_id,
+        key=key,
+        method=request.method,
+        path=request.url.path,
+        payload=data,
+        work=work,
+    )
+    return outcome.response()

@@ -1,0 +1,127 @@
+"""Deployment lifecycle rules: states, the transition table, initial states, slugs. No I/O."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import StrEnum
+from typing import Final
+from uuid import UUID
+
+import msgspec
+
+
+class DeploymentState(StrEnum):
+    PROVISIONING = "provisioning"
+    TRIAL = "trial"
+    ACTIVE = "active"
+    PAST_DUE = "past_due"
+    PAUSED = "paused"
+    SUSPENDED = "suspended"
+    CANCELLED = "cancelled"
+    ARCHIVED = "archived"
+
+
+class LlmMode(StrEnum):
+    """How the deployment reaches a language model: the platform's, the tenant's own key, none."""
+
+    PLATFORM = "platform"
+    BYOK = "byok"
+    DISABLED = "disabled"
+
+
+S = DeploymentState
+TRANSITIONS: Final[dict[DeploymentState, frozenset[DeploymentState]]] = {
+    S.PROVISIONING: frozenset({S.ACTIVE, S.CANCELLED}),
+    S.TRIAL: frozenset({S.ACTIVE, S.PAST_DUE, S.PAUSED, S.CANCELLED}),
+    S.ACTIVE: frozenset({S.PAST_DUE, S.PAUSED, S.SUSPENDED, S.CANCELLED}),
+    S.PAST_DUE: frozenset({S.ACTIVE, S.SUSPENDED, S.CANCELLED}),
+    S.PAUSED: frozenset({S.ACTIVE, S.CANCELLED}),
+    S.SUSPENDED: frozenset({S.ACTIVE, S.CANCELLED}),
+    S.CANCELLED: frozenset({S.ARCHIVED}),
+    S.ARCHIVED: frozenset(),
+}
+# A DNS label (RFC 1035, lowercase): 1-63 characters, letters, digits and inner hyphens.
+DNS_LABEL: Final = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+
+
+class Deployment(msgspec.Struct, frozen=True, kw_only=True):
+    """One app instance of a tenant: the billable unit."""
+
+    id: UUID
+    tenant_id: str
+    slug: str
+    display_name: str
+    region: str
+    state: DeploymentState
+    llm_mode: LlmMode
+    billing_action_suspended: bool
+    template_code: str | None
+    template_version: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class DeploymentEvent(msgspec.Struct, frozen=True, kw_only=True):
+    """One recorded lifecycle step of a deployment (creation has no `from_state`)."""
+
+    from_state: DeploymentState | None
+    to_state: DeploymentState
+    actor: str
+    reason: str | None
+    at: datetime
+
+
+class InvalidTransitionError(Exception):
+    def __init__(self, current: DeploymentState, target: DeploymentState) -> None:
+        super().__init__(f"{current} -> {target} is not allowed")
+        self.current = current
+        self.target = target
+        self.allowed = allowed_targets(current)
+
+
+class InvalidSlugError(ValueError):
+    def __init__(self, slug: str) -> None:
+        super().__init__(f"{slug!r} is not a lowercase DNS label")
+        self.slug = slug
+
+
+class TrialProvisioningError(Exception):
+    """A provisioned deployment starts `provisioning`, which never leads to `trial`."""
+
+
+class DeploymentNotFoundError(Exception):
+    def __init__(self, deployment_id: UUID) -> None:
+        super().__init__(f"deployment {deployment_id} not found")
+        self.deployment_id = deployment_id
+
+
+class SlugTakenError(Exception):
+    def __init__(self, slug: str) -> None:
+        super().__init__(f"slug {slug!r} is already used by this tenant")
+        self.slug = slug
+
+
+def allowed_targets(current: DeploymentState) -> list[DeploymentState]:
+    """The states `current` may move to, in the table's declaration order."""
+    return [state for state in DeploymentState if state in TRANSITIONS[current]]
+
+
+def check_transition(current: DeploymentState, target: DeploymentState) -> None:
+    """Raise InvalidTransitionError unless the table allows `current -> target`."""
+    if target not in TRANSITIONS[current]:
+        raise InvalidTransitionError(current, target)
+
+
+def initial_state(*, provision: bool, trial: bool) -> DeploymentState:
+    if provision and trial:
+        raise TrialProvisioningError("a provisioned deployment cannot start as a trial")
+    if provision:
+        return DeploymentState.PROVISIONING
+    return DeploymentState.TRIAL if trial else DeploymentState.ACTIVE
+
+
+def check_slug(slug: str) -> str:
+    if DNS_LABEL.fullmatch(slug) is None:
+        raise InvalidSlugError(slug)
+    return slug

@@ -1,0 +1,171 @@
+"""Every error as `application/problem+json` (RFC 9457): one mapping from exception to answer."""
+
+from __future__ import annotations
+
+import re
+from http import HTTPStatus
+from typing import Any, Final
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
+
+from arcadia_api.domain import (
+    DeploymentNotFoundError,
+    InvalidSlugError,
+    InvalidTransitionError,
+    SlugTakenError,
+    TrialProvisioningError,
+)
+from arcadia_api.principal import NotOperatorError
+from arcadia_api.tokens import SigningKeysUnavailableError
+from arcadia_platform.logs import get_logger
+
+log = get_logger(__name__)
+PROBLEM_JSON: Final = "application/problem+json"
+TYPE_BASE: Final = "https://docs.arcadia.cloud/problems/"
+UNAUTHENTICATED: Final = "Missing or invalid bearer token"
+MISSING_FIELD: Final = re.compile(r"missing required field `([^`]+)`")
+
+
+class FieldError(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    message: str
+    field: str | None = None
+    source: str | None = None
+
+
+class Problem(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """RFC 9457 members plus this API's extension members (present only where they apply)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[FieldError] | None = None
+    unknown_fields: list[str] | None = None
+    current_state: str | None = None
+    allowed_targets: list[str] | None = None
+
+
+class ProblemError(Exception):
+    """An error the HTTP layer raises with its answer already decided."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        slug: str | None = None,
+        headers: dict[str, str] | None = None,
+        **extensions: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.slug = slug
+        self.headers = headers or {}
+        self.extensions = extensions
+
+
+def _problem(status: int, detail: str | None, slug: str | None = None, **ext: Any) -> Problem:
+    return Problem(
+        type=f"{TYPE_BASE}{slug}" if slug else "about:blank",
+        title=HTTPStatus(status).phrase,
+        status=status,
+        detail=detail,
+        **ext,
+    )
+
+
+def problem_for(exc: Exception) -> tuple[Problem, dict[str, str]]:
+    """The answer to give for `exc`, and the headers to send with it."""
+    match exc:
+        case ProblemError():
+            return _problem(exc.status, exc.detail, exc.slug, **exc.extensions), exc.headers
+        case InvalidTransitionError():
+            allowed = [str(state) for state in exc.allowed]
+            targets = ", ".join(allowed) or "nothing (it is final)"
+            detail = (
+                f"{exc.current} -> {exc.target} is not allowed; {exc.current} may go to: {targets}"
+            )
+            return _problem(
+                422,
+                detail,
+                "invalid-transition",
+                current_state=str(exc.current),
+                allowed_targets=allowed,
+            ), {}
+        case DeploymentNotFoundError():
+            return _problem(404, "No such deployment", "deployment-not-found"), {}
+        case SlugTakenError():
+            return _problem(409, str(exc), "slug-taken"), {}
+        case InvalidSlugError():
+            error = FieldError(message=str(exc), field="slug", source="body")
+            return _problem(400, "Request validation failed", "validation", errors=[error]), {}
+        case NotOperatorError():
+            return _problem(403, f"Forbidden: {exc}", "operators-only"), {}
+        case TrialProvisioningError():
+            return _problem(422, str(exc), "trial-provisioning"), {}
+        case SigningKeysUnavailableError():
+            detail = "Token signing keys are unavailable; try again"
+            return _problem(503, detail), {"Retry-After": "5"}
+        case NotAuthorizedException():
+            return _problem(401, UNAUTHENTICATED), {"WWW-Authenticate": "Bearer"}
+        case ValidationException():
+            return _problem(
+                400, "Request validation failed", "validation", errors=_field_errors(exc.extra)
+            ), {}
+        case HTTPException():
+            said = exc.detail if exc.detail != HTTPStatus(exc.status_code).phrase else None
+            return _problem(exc.status_code, said), dict(exc.headers or {})
+        case UnicodeDecodeError():
+            return _problem(400, "The request body is not valid UTF-8"), {}
+        case _:
+            return _problem(500, None), {}
+
+
+def _field_errors(extra: Any) -> list[FieldError]:
+    items = extra if isinstance(extra, list) else [extra] if isinstance(extra, dict) else []
+    return [
+        FieldError(
+            message=str(item.get("message", "invalid")),
+            field=_field_name(item),
+            source=str(item["source"]) if "source" in item else None,
+        )
+        for item in items
+        if isinstance(item, dict)
+    ]
+
+
+def _field_name(item: dict[str, Any]) -> str | None:
+    """Litestar names the whole body `data`; a missing field is then named by msgspec's message."""
+    if "key" not in item:
+        return None
+    missing = MISSING_FIELD.search(str(item.get("message", "")))
+    return missing.group(1) if item["key"] == "data" and missing else str(item["key"])
+
+
+def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    """Litestar exception handler for every exception: log it, answer with a problem."""
+    problem, headers = problem_for(exc)
+    problem = msgspec.structs.replace(problem, instance=request.url.path)
+    if problem.status >= 500:
+        log.error("request.failed", path=request.url.path, method=request.method, exc_info=exc)
+    else:
+        log.info("request.rejected", path=request.url.path, status=problem.status)
+    return Response(problem, status_code=problem.status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI entries documenting that `statuses` answer with a problem document."""
+    return {
+        status: ResponseSpec(
+            data_container=Problem,
+            media_type=PROBLEM_JSON,
+            description=HTTPStatus(status).phrase,
+            generate_examples=False,
+        )
+        for status in statuses
+    }

@@ -1,0 +1,72 @@
+"""Reads: what a principal may see of deployments and tenants."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from uuid import UUID
+
+import msgspec
+
+from arcadia_api.adapters.deployments import PostgresDeployments
+from arcadia_api.domain import DeploymentNotFoundError, DeploymentState
+from arcadia_api.pagination import decode_cursor, encode_cursor
+from arcadia_api.principal import Principal, tenant_scope
+from arcadia_api.schemas import (
+    DeploymentDetail,
+    DeploymentPage,
+    StateCounts,
+    TenantList,
+    TenantSummary,
+)
+from arcadia_platform.db import Connection
+
+
+async def deployment_detail(
+    conn: Connection, principal: Principal, deployment_id: UUID
+) -> DeploymentDetail:
+    deployments = PostgresDeployments(conn)
+    found = await deployments.get(deployment_id)
+    if found is None or not principal.can_see(found.tenant_id):
+        raise DeploymentNotFoundError(deployment_id)
+    return DeploymentDetail(deployment=found, events=await deployments.events(deployment_id))
+
+
+async def list_deployments(
+    conn: Connection,
+    principal: Principal,
+    *,
+    tenant_id: str | None,
+    state: DeploymentState | None,
+    limit: int,
+    cursor: str | None,
+) -> DeploymentPage:
+    # One row more than asked tells whether another page follows.
+    rows = await PostgresDeployments(conn).page(
+        tenant_id=tenant_scope(principal, tenant_id),
+        state=state,
+        after=None if cursor is None else decode_cursor(cursor),
+        limit=limit + 1,
+    )
+    items, more = rows[:limit], len(rows) > limit
+    last = items[-1] if more else None
+    return DeploymentPage(
+        items=items,
+        next_cursor=None if last is None else encode_cursor(last.created_at, last.id),
+    )
+
+
+async def tenant_summaries(conn: Connection) -> TenantList:
+    """Every tenant that has a deployment, with its deployment count per state (operators)."""
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for tenant_id, state, n in await PostgresDeployments(conn).counts_by_tenant_and_state():
+        counts[tenant_id][state] = n
+    return TenantList(
+        items=[
+            TenantSummary(
+                tenant_id=tenant_id,
+                deployments=sum(by_state.values()),
+                by_state=msgspec.convert(by_state, StateCounts),
+            )
+            for tenant_id, by_state in sorted(counts.items())
+        ]
+    )

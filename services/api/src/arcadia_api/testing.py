@@ -1,0 +1,77 @@
+"""Test helpers: a real gateway process on a free port, and tokens it accepts. Tests only."""
+
+from __future__ import annotations
+
+import socket
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from arcadia_api.config import ApiSettings
+from arcadia_api.tokens import issue_token
+from arcadia_platform.testing import ServiceProcess
+
+TEST_SECRET = "test-secret-for-the-arcadia-api-suite-0123456789"
+DEFAULT_ROLES = ("admin",)
+OPERATOR_ROLES = ("admin", "platform-admin")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def settings_for_tests(**overrides: object) -> ApiSettings:
+    return ApiSettings.model_validate({"jwt_secret": TEST_SECRET, **overrides})
+
+
+@dataclass
+class Gateway:
+    """A running `python -m arcadia_api` and what a test needs to talk to it."""
+
+    url: str
+    database_url: str
+    namespace: str
+    kafka: str
+    process: ServiceProcess
+
+    def token(
+        self,
+        tenant: str,
+        roles: Sequence[str] = DEFAULT_ROLES,
+        sub: str = "user-1",
+        ttl_s: int = 600,
+    ) -> str:
+        return issue_token(
+            settings_for_tests(), tenant_id=tenant, roles=roles, sub=sub, ttl_s=ttl_s
+        )
+
+    def auth(
+        self, tenant: str, roles: Sequence[str] = DEFAULT_ROLES, sub: str = "user-1"
+    ) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(tenant, roles, sub)}"}
+
+
+async def start_gateway(
+    make_process: Callable[[list[str], dict[str, str], str], ServiceProcess],
+    *,
+    database_url: str,
+    namespace: str,
+    kafka: str,
+) -> Gateway:
+    port = free_port()
+    env = {
+        "ARCADIA_API_DATABASE_URL": database_url,
+        "ARCADIA_API_TOPIC_NAMESPACE": namespace,
+        "ARCADIA_API_HTTP_PORT": str(port),
+        "ARCADIA_API_JWT_SECRET": TEST_SECRET,
+        "ARCADIA_API_RELAY_POLL_INTERVAL_S": "0.1",
+        "KAFKA_BOOTSTRAP_SERVERS": kafka,
+    }
+    process = make_process([sys.executable, "-m", "arcadia_api"], env, f"api-{port}")
+    process.start()
+    url = f"http://127.0.0.1:{port}"
+    await process.wait_http(f"{url}/ready")
+    return Gateway(url, database_url, namespace, kafka, process)

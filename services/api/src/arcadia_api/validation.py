@@ -1,0 +1,78 @@
+"""Request-body checks Litestar does not make itself: a body is present, and no field is unknown.
+
+msgspec stops at the first unknown field; this names every one of them (nested ones as
+`addons[0].colour`), before Litestar decodes the body into its Struct.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Request
+from litestar.exceptions import SerializationException
+from msgspec import inspect
+
+from arcadia_api.problem import ProblemError
+
+
+async def check_request_body(request: Request[Any, Any, Any]) -> None:
+    """`before_request` hook: 400 for a missing body or unknown fields; None lets it through."""
+    data_field = request.route_handler.parsed_data_field
+    if data_field is None:
+        return
+    struct_type = data_field.annotation
+    if not (isinstance(struct_type, type) and issubclass(struct_type, msgspec.Struct)):
+        return
+    if not (await request.body()).strip():
+        raise ProblemError(400, "A JSON request body is required", slug="validation")
+    try:
+        body = await request.json()
+    except SerializationException as exc:
+        raise ProblemError(
+            400, f"The request body is not valid JSON: {exc}", slug="validation"
+        ) from exc
+    unknown = unknown_fields(struct_type, body)
+    if unknown:
+        raise ProblemError(
+            400,
+            f"Unknown field(s) in the request body: {', '.join(unknown)}",
+            slug="unknown-fields",
+            unknown_fields=unknown,
+        )
+
+
+def unknown_fields(struct_type: type[msgspec.Struct], value: object) -> list[str]:
+    """Paths of the keys in `value` that `struct_type` (or a Struct inside it) does not declare."""
+    return _walk(inspect.type_info(struct_type), value, "")
+
+
+def _walk(info: inspect.Type, value: object, path: str) -> list[str]:
+    match info:
+        case inspect.StructType() if isinstance(value, dict):
+            fields = {field.encode_name: field for field in info.fields}
+            found: list[str] = []
+            for key, item in value.items():
+                where = f"{path}.{key}" if path else str(key)
+                field = fields.get(key)
+                if field is None:
+                    if info.forbid_unknown_fields:
+                        found.append(where)
+                else:
+                    found.extend(_walk(field.type, item, where))
+            return found
+        case inspect.ListType() | inspect.VarTupleType() | inspect.SetType() if isinstance(
+            value, list
+        ):
+            return [
+                name
+                for index, item in enumerate(value)
+                for name in _walk(info.item_type, item, f"{path}[{index}]")
+            ]
+        case inspect.UnionType():
+            for option in info.types:
+                if isinstance(option, inspect.StructType) and isinstance(value, dict):
+                    return _walk(option, value, path)
+            return []
+        case _:
+            return []

@@ -1,0 +1,65 @@
+"""Fixtures of the api suite: one gateway process shared by the session, fresh ones on demand."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from arcadia_api.testing import Gateway, start_gateway
+from arcadia_platform.testing import Infra, ServiceProcess, unique
+from arcadia_platform.topics_admin import ensure_topics
+
+
+@pytest.fixture(scope="session")
+def session_processes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    started: list[ServiceProcess] = []
+    logs = tmp_path_factory.mktemp("api-logs")
+
+    def make(args: list[str], env: dict[str, str], name: str) -> ServiceProcess:
+        proc = ServiceProcess(args, env, Path(logs) / f"{name}.log")
+        started.append(proc)
+        return proc
+
+    yield make
+    for proc in started:
+        proc.stop()
+
+
+@pytest.fixture(scope="session")
+async def gateway(
+    infra: Infra, session_processes: Callable[..., ServiceProcess]
+) -> AsyncIterator[Gateway]:
+    """A gateway with its own database and topic namespace; tests use unique tenant ids."""
+    name = unique("api")
+    namespace = unique("napi").replace("_", "")
+    await ensure_topics(infra.kafka, namespace=namespace)
+    admin = await asyncpg.connect(infra.database_url("postgres"))
+    await admin.execute(f"CREATE DATABASE {name}")
+    try:
+        running = await start_gateway(
+            session_processes,
+            database_url=infra.database_url(name),
+            namespace=namespace,
+            kafka=infra.kafka,
+        )
+        yield running
+        running.process.stop()
+    finally:
+        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await admin.close()
+
+
+@pytest.fixture
+async def client(gateway: Gateway) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=gateway.url, timeout=10) as http:
+        yield http
+
+
+@pytest.fixture
+def tenant() -> str:
+    return unique("tenant")

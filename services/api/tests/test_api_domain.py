@@ -1,0 +1,104 @@
+"""The lifecycle table, rule by rule (pure: no database, no broker)."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from arcadia_api.domain import (
+    TRANSITIONS,
+    DeploymentState,
+    InvalidSlugError,
+    InvalidTransitionError,
+    TrialProvisioningError,
+    allowed_targets,
+    check_slug,
+    check_transition,
+    initial_state,
+)
+
+S = DeploymentState
+# The issue's table, written out independently of domain.TRANSITIONS.
+EXPECTED = {
+    (S.PROVISIONING, S.ACTIVE),
+    (S.PROVISIONING, S.CANCELLED),
+    (S.TRIAL, S.ACTIVE),
+    (S.TRIAL, S.PAST_DUE),
+    (S.TRIAL, S.PAUSED),
+    (S.TRIAL, S.CANCELLED),
+    (S.ACTIVE, S.PAST_DUE),
+    (S.ACTIVE, S.PAUSED),
+    (S.ACTIVE, S.SUSPENDED),
+    (S.ACTIVE, S.CANCELLED),
+    (S.PAST_DUE, S.ACTIVE),
+    (S.PAST_DUE, S.SUSPENDED),
+    (S.PAST_DUE, S.CANCELLED),
+    (S.PAUSED, S.ACTIVE),
+    (S.PAUSED, S.CANCELLED),
+    (S.SUSPENDED, S.ACTIVE),
+    (S.SUSPENDED, S.CANCELLED),
+    (S.CANCELLED, S.ARCHIVED),
+}
+ALL_PAIRS = list(itertools.product(DeploymentState, DeploymentState))
+
+
+@pytest.mark.parametrize(("current", "target"), sorted(EXPECTED))
+def test_each_allowed_transition_passes(current: S, target: S) -> None:
+    check_transition(current, target)
+
+
+@pytest.mark.parametrize(
+    ("current", "target"), [pair for pair in ALL_PAIRS if pair not in EXPECTED]
+)
+def test_every_other_pair_is_refused_naming_the_allowed_targets(current: S, target: S) -> None:
+    with pytest.raises(InvalidTransitionError) as refused:
+        check_transition(current, target)
+    assert refused.value.current is current
+    assert refused.value.target is target
+    assert set(refused.value.allowed) == {to for (fr, to) in EXPECTED if fr is current}
+
+
+def test_the_table_has_exactly_the_issue_pairs() -> None:
+    actual = {(fr, to) for fr, targets in TRANSITIONS.items() for to in targets}
+    assert actual == EXPECTED
+    assert set(TRANSITIONS) == set(DeploymentState)
+
+
+def test_paused_cannot_be_archived_it_must_be_cancelled_first() -> None:
+    with pytest.raises(InvalidTransitionError) as refused:
+        check_transition(S.PAUSED, S.ARCHIVED)
+    assert refused.value.allowed == [S.ACTIVE, S.CANCELLED]
+
+
+def test_archived_is_final_and_no_state_moves_to_itself() -> None:
+    assert allowed_targets(S.ARCHIVED) == []
+    for state in DeploymentState:
+        with pytest.raises(InvalidTransitionError):
+            check_transition(state, state)
+
+
+@pytest.mark.parametrize(
+    ("provision", "trial", "expected"),
+    [(False, False, S.ACTIVE), (False, True, S.TRIAL), (True, False, S.PROVISIONING)],
+)
+def test_initial_state(provision: bool, trial: bool, expected: S) -> None:
+    assert initial_state(provision=provision, trial=trial) is expected
+
+
+def test_a_provisioned_deployment_cannot_start_as_a_trial() -> None:
+    with pytest.raises(TrialProvisioningError):
+        initial_state(provision=True, trial=True)
+
+
+@pytest.mark.parametrize("slug", ["a", "shop", "my-shop-2", "0", "a" * 63])
+def test_dns_labels_are_valid_slugs(slug: str) -> None:
+    assert check_slug(slug) == slug
+
+
+@pytest.mark.parametrize(
+    "slug", ["", "-shop", "shop-", "Shop", "my_shop", "shop.eu", "a" * 64, "shop\n", "café"]
+)
+def test_anything_else_is_not_a_slug(slug: str) -> None:
+    with pytest.raises(InvalidSlugError):
+        check_slug(slug)
