@@ -10,3 +10,8 @@ class InventorySettings(ServiceSettings):
 
     service_name: str = "inventory"
     http_port: int = 8003
+    # The cloud provider that drift detection reads (DigitalOcean API v2, or cloudsim in dev).
+    do_base_url: str = "http://127.0.0.1:8010"
+    do_token: str = "dev-token"
+    do_timeout_s: float = 10.0
+    do_max_attempts: int = 3

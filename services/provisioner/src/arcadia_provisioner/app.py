@@ -1,16 +1,65 @@
-"""The provisioner service's composition root."""
+"""The provisioner service's composition root: consumers, the job worker, the provider client."""
+
+from __future__ import annotations
 
 from pathlib import Path
 
 from litestar import Litestar
 
+from arcadia_contracts import topics
+from arcadia_contracts.events.billing import SubscriptionReserved
+from arcadia_contracts.events.deployments import (
+    DeploymentProvisioningRequested,
+    DeploymentTeardownRequested,
+    ProvisioningAborted,
+)
+from arcadia_contracts.events.inventory import ResourceLinked
+from arcadia_platform.consumer import Routes
 from arcadia_platform.http import service_app
 from arcadia_platform.runtime import ServiceRuntime
+from arcadia_provisioner.adapters.digitalocean import DigitalOceanClient, DigitalOceanConfig
 from arcadia_provisioner.config import ProvisionerSettings
+from arcadia_provisioner.handlers import ProvisionerHandlers
+from arcadia_provisioner.jobs import JobWorker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def create_app(settings: ProvisionerSettings) -> Litestar:
-    runtime = ServiceRuntime(settings, migrations=[("provisioner", MIGRATIONS)])
-    return service_app(runtime)
+    routes = Routes()
+    runtime = ServiceRuntime(settings, migrations=[("provisioner", MIGRATIONS)], routes=routes)
+    cloud = DigitalOceanClient(
+        DigitalOceanConfig(
+            base_url=settings.do_base_url,
+            token=settings.do_token,
+            timeout_s=settings.do_timeout_s,
+            max_retries=settings.do_max_retries,
+            backoff_base_s=settings.do_backoff_base_s,
+            requests_per_minute=settings.do_requests_per_minute or None,
+        )
+    )
+    workers: list[JobWorker] = []
+
+    def wake() -> None:
+        for worker in workers:
+            worker.wake()
+
+    handlers = ProvisionerHandlers(settings, wake)
+    routes.on(topics.DEPLOYMENTS, DeploymentProvisioningRequested, handlers.provisioning_requested)
+    routes.on(topics.DEPLOYMENTS, DeploymentTeardownRequested, handlers.teardown_requested)
+    routes.on(topics.BILLING, SubscriptionReserved, handlers.subscription_reserved)
+    routes.on(topics.INVENTORY, ResourceLinked, handlers.resource_linked)
+    for topic in (topics.DEPLOYMENTS, topics.BILLING, topics.INVENTORY):
+        routes.on(topic, ProvisioningAborted, handlers.provisioning_aborted)
+    runtime.after_commit_hooks.append(wake)
+
+    async def run_worker() -> None:
+        worker = JobWorker(runtime.pool, runtime.outbox, cloud, settings, runtime.crash_points)
+        workers.append(worker)
+        try:
+            await worker.run()
+        finally:
+            workers.remove(worker)
+
+    runtime.background.append(run_worker)
+    return service_app(runtime, on_shutdown=[cloud.aclose])

@@ -1,0 +1,122 @@
+"""Inventory rules: what a droplet costs, what a resource is, and when registration is refused."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Final
+from uuid import UUID, uuid4
+
+PROVIDER: Final = "digitalocean"
+DROPLET: Final = "droplet"
+CURRENCY: Final = "USD"
+REGISTER_STEP: Final = "register_inventory"
+
+# DigitalOcean's list prices for Basic droplets, per month, in US cents.
+SIZE_PRICES_CENTS: Final[dict[str, int]] = {
+    "s-1vcpu-512mb-10gb": 400,
+    "s-1vcpu-1gb": 600,
+    "s-1vcpu-2gb": 1200,
+    "s-2vcpu-2gb": 1800,
+    "s-2vcpu-4gb": 2400,
+    "s-4vcpu-8gb": 4800,
+    "s-8vcpu-16gb": 9600,
+}
+# An unknown size is priced like the largest size we know: overstating a cost understates the
+# margin, which an operator notices and corrects; understating it would hide a loss.
+DEFAULT_MONTHLY_COST_CENTS: Final = max(SIZE_PRICES_CENTS.values())
+
+
+def monthly_cost_cents(size: str) -> int:
+    """What a droplet of `size` costs per month, in cents of CURRENCY."""
+    return SIZE_PRICES_CENTS.get(size, DEFAULT_MONTHLY_COST_CENTS)
+
+
+def is_priced(size: str) -> bool:
+    return size in SIZE_PRICES_CENTS
+
+
+class ResourceStatus(StrEnum):
+    ACTIVE = "active"
+    RELEASED = "released"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Resource:
+    """A cloud object Arcadia pays for, held by one deployment of one tenant."""
+
+    id: UUID
+    provider: str
+    provider_id: str
+    kind: str
+    tenant_id: str
+    deployment_id: UUID
+    saga_id: UUID | None
+    region: str
+    size: str
+    ip_address: str | None
+    monthly_cost_cents: int
+    currency: str
+    status: ResourceStatus
+    registered_at: datetime | None = None
+    released_at: datetime | None = None
+
+
+def droplet_resource(
+    *,
+    droplet_id: int,
+    region: str,
+    size: str,
+    ip_address: str | None,
+    tenant_id: str,
+    deployment_id: UUID,
+    saga_id: UUID | None,
+) -> Resource:
+    """A new, active resource for a droplet that has just become active."""
+    return Resource(
+        id=uuid4(),
+        provider=PROVIDER,
+        provider_id=str(droplet_id),
+        kind=DROPLET,
+        tenant_id=tenant_id,
+        deployment_id=deployment_id,
+        saga_id=saga_id,
+        region=region,
+        size=size,
+        ip_address=ip_address,
+        monthly_cost_cents=monthly_cost_cents(size),
+        currency=CURRENCY,
+        status=ResourceStatus.ACTIVE,
+    )
+
+
+class RegistrationRejectedError(Exception):
+    """A droplet the inventory cannot accept; the saga must be aborted with `reason`."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def check_registration(
+    *,
+    deployment_id: UUID | None,
+    saga_id: UUID | None,
+    provider_id: str,
+    held: Resource | None,
+) -> UUID:
+    """The deployment to link the droplet to; raises RegistrationRejectedError if there is none.
+
+    `held` is the deployment's current active resource of the same kind, if any.
+    """
+    if deployment_id is None:
+        raise RegistrationRejectedError("the droplet belongs to no deployment")
+    if saga_id is None:
+        raise RegistrationRejectedError("the droplet was provisioned outside a saga")
+    if held is not None and held.provider_id != provider_id:
+        raise RegistrationRejectedError(
+            f"deployment {deployment_id} already holds active {held.kind}"
+            f" {held.provider_id} (resource {held.id})"
+        )
+    return deployment_id

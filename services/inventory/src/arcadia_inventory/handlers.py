@@ -1,0 +1,181 @@
+"""Inventory's reactions to saga events, one function each, run inside the inbox transaction."""
+
+from __future__ import annotations
+
+from typing import Protocol, TypeVar
+from uuid import UUID
+
+from arcadia_contracts import Envelope, Event
+from arcadia_contracts.events.deployments import DeploymentTeardownRequested, ProvisioningAborted
+from arcadia_contracts.events.inventory import ResourceLinked, ResourceRegistered, ResourceReleased
+from arcadia_contracts.events.provisioner import DropletActive
+from arcadia_inventory.adapters.resources import ResourceStore
+from arcadia_inventory.domain import (
+    DROPLET,
+    PROVIDER,
+    REGISTER_STEP,
+    RegistrationRejectedError,
+    check_registration,
+    droplet_resource,
+)
+from arcadia_platform.db import Connection
+from arcadia_platform.logs import get_logger
+
+log = get_logger(__name__)
+E = TypeVar("E", bound=Event)
+
+
+class Publish(Protocol):
+    async def __call__(self, conn: Connection, cause: Envelope, *payloads: Event) -> None: ...
+
+
+class IncompleteEnvelopeError(Exception):
+    """An event lacks the id its reaction is keyed by: a producer bug, dead-lettered on purpose."""
+
+
+def payload_of(event: Envelope, kind: type[E]) -> E:
+    if not isinstance(event.payload, kind):
+        raise TypeError(f"{event.type} routed to the {kind.__name__} handler")
+    return event.payload
+
+
+async def register_droplet(conn: Connection, event: Envelope, *, publish: Publish) -> None:
+    """Saga steps 5 and 6: register the active droplet as a resource and link it."""
+    droplet = payload_of(event, DropletActive)
+    store = ResourceStore(conn)
+    if event.saga_id is not None:
+        await store.lock_saga(event.saga_id)
+        if await store.saga_aborted(event.saga_id):
+            log.info("registration.skipped_aborted_saga", saga_id=str(event.saga_id))
+            return
+    provider_id = str(droplet.droplet_id)
+    if await store.by_provider_id(PROVIDER, provider_id) is not None:
+        log.info("registration.already_done", provider_id=provider_id)
+        return
+    held = await store.active_held_by(event.deployment_id, DROPLET) if event.deployment_id else None
+    try:
+        deployment_id = check_registration(
+            deployment_id=event.deployment_id,
+            saga_id=event.saga_id,
+            provider_id=provider_id,
+            held=held,
+        )
+    except RegistrationRejectedError as exc:
+        await reject_registration(store, conn, event, exc.reason, publish=publish)
+        return
+    resource = droplet_resource(
+        droplet_id=droplet.droplet_id,
+        region=droplet.region,
+        size=droplet.size,
+        ip_address=droplet.ip_address,
+        tenant_id=event.tenant_id,
+        deployment_id=deployment_id,
+        saga_id=event.saga_id,
+    )
+    if not await store.add(resource):
+        log.info("registration.already_done", provider_id=provider_id)
+        return
+    await store.link(resource.id, deployment_id)
+    registered = ResourceRegistered(
+        resource_id=str(resource.id),
+        provider_id=resource.provider_id,
+        kind=resource.kind,
+        monthly_cost_cents=resource.monthly_cost_cents,
+        currency=resource.currency,
+        region=resource.region,
+        size=resource.size,
+        ip_address=resource.ip_address,
+    )
+    await publish(conn, event, registered, ResourceLinked(resource_id=str(resource.id)))
+    log.info(
+        "resource.registered",
+        resource_id=str(resource.id),
+        provider_id=provider_id,
+        deployment_id=str(deployment_id),
+        saga_id=str(event.saga_id),
+        monthly_cost_cents=resource.monthly_cost_cents,
+    )
+
+
+async def reject_registration(
+    store: ResourceStore, conn: Connection, event: Envelope, reason: str, *, publish: Publish
+) -> None:
+    """Abort the saga from the inventory step, and compensate inventory's own part at once."""
+    log.warning("registration.rejected", reason=reason, saga_id=str(event.saga_id))
+    await publish(conn, event, ProvisioningAborted(failed_step=REGISTER_STEP, reason=reason))
+    if event.saga_id is not None:
+        await compensate_saga(
+            store, conn, event, event.saga_id, REGISTER_STEP, reason, publish=publish
+        )
+
+
+async def release_aborted_saga(conn: Connection, event: Envelope, *, publish: Publish) -> None:
+    """Compensation: release what the aborted saga registered, and remember the abort."""
+    abort = payload_of(event, ProvisioningAborted)
+    if event.saga_id is None:
+        raise IncompleteEnvelopeError(f"ProvisioningAborted {event.event_id} has no saga_id")
+    store = ResourceStore(conn)
+    await store.lock_saga(event.saga_id)
+    await compensate_saga(
+        store, conn, event, event.saga_id, abort.failed_step, abort.reason, publish=publish
+    )
+
+
+async def compensate_saga(
+    store: ResourceStore,
+    conn: Connection,
+    event: Envelope,
+    saga_id: UUID,
+    failed_step: str,
+    reason: str,
+    *,
+    publish: Publish,
+) -> None:
+    """The first abort heard for a saga releases its resources and reports it; later ones do not."""
+    first = await store.remember_abort(
+        saga_id=saga_id,
+        tenant_id=event.tenant_id,
+        deployment_id=event.deployment_id,
+        failed_step=failed_step,
+        reason=reason,
+        heard_from=event.producer,
+        abort_event_id=event.event_id,
+    )
+    if not first:
+        log.info("abort.already_compensated", saga_id=str(saga_id), heard_from=event.producer)
+        return
+    released = await store.release_for_saga(saga_id, f"saga aborted at {failed_step}: {reason}")
+    if released:
+        await store.note_released_for_abort(saga_id, released[0])
+    await publish(conn, event, *released_events(released))
+    log.info(
+        "abort.compensated",
+        saga_id=str(saga_id),
+        failed_step=failed_step,
+        released=[str(resource_id) for resource_id in released],
+    )
+
+
+async def release_torn_down_deployment(
+    conn: Connection, event: Envelope, *, publish: Publish
+) -> None:
+    """Teardown: release the deployment's active resources and report it."""
+    teardown = payload_of(event, DeploymentTeardownRequested)
+    if event.deployment_id is None:
+        raise IncompleteEnvelopeError(f"DeploymentTeardownRequested {event.event_id} has no id")
+    released = await ResourceStore(conn).release_for_deployment(
+        event.deployment_id, f"deployment {teardown.to_state}"
+    )
+    await publish(conn, event, *released_events(released))
+    log.info(
+        "teardown.released",
+        deployment_id=str(event.deployment_id),
+        released=[str(resource_id) for resource_id in released],
+    )
+
+
+def released_events(released: list[UUID]) -> list[Event]:
+    """One report per released resource, or a single empty one when there was nothing to undo."""
+    if not released:
+        return [ResourceReleased(resource_id=None)]
+    return [ResourceReleased(resource_id=str(resource_id)) for resource_id in released]

@@ -1,0 +1,121 @@
+"""Pure inventory rules: droplet pricing and when a registration is refused."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from arcadia_inventory.domain import (
+    DEFAULT_MONTHLY_COST_CENTS,
+    SIZE_PRICES_CENTS,
+    RegistrationRejectedError,
+    ResourceStatus,
+    check_registration,
+    droplet_resource,
+    is_priced,
+    monthly_cost_cents,
+)
+
+
+@pytest.mark.parametrize(
+    ("size", "cents"),
+    [
+        ("s-1vcpu-1gb", 600),
+        ("s-1vcpu-2gb", 1200),
+        ("s-2vcpu-2gb", 1800),
+        ("s-2vcpu-4gb", 2400),
+        ("s-4vcpu-8gb", 4800),
+    ],
+)
+def test_known_sizes_cost_their_list_price_in_cents(size: str, cents: int) -> None:
+    assert is_priced(size)
+    assert monthly_cost_cents(size) == cents
+
+
+def test_an_unknown_size_costs_as_much_as_the_largest_known_one() -> None:
+    assert not is_priced("g-32vcpu-128gb")
+    assert monthly_cost_cents("g-32vcpu-128gb") == DEFAULT_MONTHLY_COST_CENTS
+    assert DEFAULT_MONTHLY_COST_CENTS == max(SIZE_PRICES_CENTS.values()) == 9600
+
+
+def test_prices_are_whole_cents() -> None:
+    assert all(isinstance(c, int) and c > 0 for c in SIZE_PRICES_CENTS.values())
+
+
+def test_a_droplet_becomes_an_active_priced_resource() -> None:
+    deployment_id = uuid.uuid4()
+    made = droplet_resource(
+        droplet_id=101,
+        region="ams3",
+        size="s-1vcpu-2gb",
+        ip_address="203.0.113.5",
+        tenant_id="tenant-a",
+        deployment_id=deployment_id,
+        saga_id=None,
+    )
+    assert (made.provider, made.provider_id, made.kind) == ("digitalocean", "101", "droplet")
+    assert (made.monthly_cost_cents, made.currency) == (1200, "USD")
+    assert made.status is ResourceStatus.ACTIVE
+    assert made.deployment_id == deployment_id
+
+
+def test_registration_links_to_the_events_deployment() -> None:
+    deployment_id = uuid.uuid4()
+    linked = check_registration(
+        deployment_id=deployment_id, saga_id=uuid.uuid4(), provider_id="101", held=None
+    )
+    assert linked == deployment_id
+
+
+def test_the_deployments_own_droplet_again_is_not_a_conflict() -> None:
+    deployment_id = uuid.uuid4()
+    held = droplet_resource(
+        droplet_id=101,
+        region="ams3",
+        size="s-1vcpu-2gb",
+        ip_address=None,
+        tenant_id="t",
+        deployment_id=deployment_id,
+        saga_id=None,
+    )
+    assert (
+        check_registration(
+            deployment_id=deployment_id, saga_id=uuid.uuid4(), provider_id="101", held=held
+        )
+        == deployment_id
+    )
+
+
+@pytest.mark.parametrize(
+    ("deployment", "saga", "held_droplet", "reason"),
+    [
+        (False, True, None, "no deployment"),
+        (True, False, None, "outside a saga"),
+        (True, True, 202, "already holds active droplet 202"),
+    ],
+)
+def test_a_droplet_the_inventory_cannot_accept_is_rejected_with_a_reason(
+    deployment: bool, saga: bool, held_droplet: int | None, reason: str
+) -> None:
+    deployment_id = uuid.uuid4()
+    held = (
+        droplet_resource(
+            droplet_id=held_droplet,
+            region="ams3",
+            size="s-1vcpu-1gb",
+            ip_address=None,
+            tenant_id="t",
+            deployment_id=deployment_id,
+            saga_id=None,
+        )
+        if held_droplet
+        else None
+    )
+    with pytest.raises(RegistrationRejectedError, match=reason):
+        check_registration(
+            deployment_id=deployment_id if deployment else None,
+            saga_id=uuid.uuid4() if saga else None,
+            provider_id="101",
+            held=held,
+        )

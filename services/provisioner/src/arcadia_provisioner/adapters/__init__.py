@@ -1,0 +1,1 @@
+"""Adapters from the provisioner to the outside world: the cloud provider, the database."""

@@ -1,0 +1,76 @@
+"""The real client against a real cloudsim on a loopback port, with a fake clock for its waits."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import pytest
+
+from arcadia_cloudsim.admin import SimAdmin
+from arcadia_cloudsim.embedded import running_cloudsim
+from arcadia_provisioner.adapters.digitalocean import DigitalOceanClient, DigitalOceanConfig
+from arcadia_provisioner.adapters.digitalocean.testing import FakeTime
+
+ClientFactory = Callable[..., DigitalOceanClient]
+
+
+@pytest.fixture(scope="session")
+def sim_url() -> Iterator[str]:
+    with running_cloudsim() as url:
+        yield url
+
+
+@pytest.fixture
+async def admin(sim_url: str) -> AsyncIterator[SimAdmin]:
+    async with SimAdmin(sim_url) as sim_admin:
+        await sim_admin.reset()
+        yield sim_admin
+
+
+@pytest.fixture
+def fake_time() -> FakeTime:
+    return FakeTime()
+
+
+@pytest.fixture
+async def make_client(
+    sim_url: str, admin: SimAdmin, fake_time: FakeTime
+) -> AsyncIterator[ClientFactory]:
+    """Build clients with small timeouts and fast retries; all closed after the test."""
+    clients: list[DigitalOceanClient] = []
+
+    def build(*, real_time: bool = False, **overrides: Any) -> DigitalOceanClient:
+        settings: dict[str, Any] = {
+            "base_url": sim_url,
+            "token": "test-token",
+            "timeout_s": 0.5,
+            "max_retries": 3,
+            "backoff_base_s": 0.01,
+            "backoff_max_s": 0.05,
+            "requests_per_minute": None,
+            "poll_interval_s": 0.1,
+            **overrides,
+        }
+        config = DigitalOceanConfig(**settings)
+        client = (
+            DigitalOceanClient(config)
+            if real_time
+            else DigitalOceanClient(
+                config,
+                sleep=fake_time.sleep,
+                clock=fake_time.clock,
+                wall_clock=fake_time.wall_clock,
+            )
+        )
+        clients.append(client)
+        return client
+
+    yield build
+    for client in clients:
+        await client.aclose()
+
+
+@pytest.fixture
+def client(make_client: ClientFactory) -> DigitalOceanClient:
+    return make_client()

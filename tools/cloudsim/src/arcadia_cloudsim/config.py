@@ -1,0 +1,36 @@
+"""Cloudsim settings, read from ARCADIA_CLOUDSIM_* environment variables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+ENV_PREFIX = "ARCADIA_CLOUDSIM_"
+
+
+@dataclass(frozen=True)
+class SimConfig:
+    """How one simulator instance behaves; `token` empty means any bearer token is accepted."""
+
+    host: str = "127.0.0.1"
+    port: int = 8010
+    activation_delay_ms: int = 0
+    token: str = ""
+    default_hang_ms: int = 30_000
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> SimConfig:
+        env = os.environ if environ is None else environ
+        defaults = cls()
+
+        def value(name: str) -> str | None:
+            return env.get(ENV_PREFIX + name.upper()) or None
+
+        return cls(
+            host=value("host") or defaults.host,
+            port=int(value("port") or defaults.port),
+            activation_delay_ms=int(value("activation_delay_ms") or defaults.activation_delay_ms),
+            token=value("token") or defaults.token,
+            default_hang_ms=int(value("default_hang_ms") or defaults.default_hang_ms),
+        )
