@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID, uuid4
@@ -65,7 +65,7 @@ class Stack:
 @pytest.fixture
 async def stack(
     infra: Infra, database: str, namespace: str, processes: Callable[..., ServiceProcess]
-) -> AsyncIterator[Stack]:
+) -> Stack:
     sim_port, port = free_port(), free_port()
     sim = processes(
         [sys.executable, "-m", "arcadia_cloudsim"], {"ARCADIA_CLOUDSIM_PORT": str(sim_port)}, "sim"
@@ -89,12 +89,13 @@ async def stack(
     provisioner = processes([sys.executable, "-m", "arcadia_provisioner"], env, "provisioner")
     provisioner.start()
     await provisioner.wait_http(f"http://127.0.0.1:{port}/health")
-    yield Stack(infra, TopicNames(namespace), f"http://127.0.0.1:{sim_port}", provisioner)
+    return Stack(infra, TopicNames(namespace), f"http://127.0.0.1:{sim_port}", provisioner)
 
 
 def saga_event(payload: Event, saga: UUID, deployment: UUID, producer: str = "test") -> Envelope:
-    return envelope(payload, producer=producer, tenant_id="acme", deployment_id=deployment,
-                    saga_id=saga)
+    return envelope(
+        payload, producer=producer, tenant_id="acme", deployment_id=deployment, saga_id=saga
+    )
 
 
 async def start_saga(stack: Stack, slug: str = "shop") -> tuple[UUID, UUID]:
@@ -116,7 +117,8 @@ async def test_droplet_then_dns_once_the_resource_is_linked(stack: Stack) -> Non
     events = await stack.wait_for(saga, "DropletCreated", "DropletActive")
     active = next(e for e in events if e.type == "DropletActive")
     await stack.send(
-        topics.INVENTORY, saga_event(ResourceLinked(resource_id="r1"), saga, deployment, "inventory")
+        topics.INVENTORY,
+        saga_event(ResourceLinked(resource_id="r1"), saga, deployment, "inventory"),
     )
     events = await stack.wait_for(saga, "DnsPointed")
 
