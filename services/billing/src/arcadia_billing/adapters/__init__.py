@@ -1,0 +1,1 @@
+"""asyncpg repositories: billing's tables in, domain objects out."""

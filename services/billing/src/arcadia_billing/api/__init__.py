@@ -1,0 +1,26 @@
+"""The internal HTTP API under /internal/v1, called by the gateway (which does auth)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from litestar import Router
+from litestar.di import Provide
+
+from arcadia_billing.api.catalog import CatalogController
+from arcadia_billing.api.facade import Billing
+from arcadia_billing.api.ledger import LedgerController
+from arcadia_billing.api.subscriptions import SubscriptionController
+
+PREFIX: Final = "/internal/v1"
+
+
+def internal_api(billing: Billing) -> Router:
+    def provide_billing() -> Billing:
+        return billing
+
+    return Router(
+        path=PREFIX,
+        route_handlers=[CatalogController, SubscriptionController, LedgerController],
+        dependencies={"billing": Provide(provide_billing, sync_to_thread=False)},
+    )

@@ -1,0 +1,94 @@
+"""Closing billing periods, operator credits, and reading balances, entries and margin."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from arcadia_billing.accounting import credit_entry, period_entries
+from arcadia_billing.adapters.ledger import Balance, LedgerRepository, RecordedEntry
+from arcadia_billing.adapters.margin import MarginBy, MarginQuery, MarginRow
+from arcadia_billing.adapters.subscriptions import SubscriptionRepository
+from arcadia_billing.clock import Clock
+from arcadia_billing.commands import Transactions
+from arcadia_billing.domain import Subscription, business_time
+from arcadia_billing.errors import InvalidRequestError
+from arcadia_billing.money import Money
+from arcadia_billing.prices import PeriodCharge
+from arcadia_platform.db import Connection
+from arcadia_platform.logs import get_logger
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ClosedPeriod:
+    subscription: Subscription
+    charge: PeriodCharge
+
+
+class LedgerCommands:
+    def __init__(self, transactions: Transactions, clock: Clock) -> None:
+        self._tx = transactions
+        self._clock = clock
+
+    async def close_periods(self, as_of: datetime, actor: str) -> list[ClosedPeriod]:
+        """Charge every period that ended by `as_of`. A closed period is never charged again,
+        so running this twice, or twice at once, charges once."""
+        as_of = business_time(as_of, "as_of")
+        if as_of > self._clock():
+            raise InvalidRequestError("as_of is in the future: only ended periods can be closed")
+        async with self._tx.read() as conn:
+            due = await SubscriptionRepository(conn).due_for_close(as_of)
+        closed: list[ClosedPeriod] = []
+        for subscription_id in due:  # one short transaction per subscription
+            async with self._tx.begin() as conn:
+                repository = SubscriptionRepository(conn)
+                subscription = await repository.by_id(subscription_id, lock=True)
+                if subscription is not None:
+                    closed += await self._close(conn, subscription, as_of)
+                    await repository.save(subscription)
+        log.info("periods.closed", as_of=as_of.isoformat(), closed=len(closed), actor=actor)
+        return closed
+
+    @staticmethod
+    async def _close(
+        conn: Connection, subscription: Subscription, as_of: datetime
+    ) -> list[ClosedPeriod]:
+        """Close the open period, then each following one that also ended (catching up)."""
+        ledger = LedgerRepository(conn)
+        closed = []
+        while subscription.period is not None and subscription.period.end <= as_of:
+            charge = subscription.period_charge()
+            if not await ledger.mark_closed(subscription.id, charge):
+                break  # another close got here first
+            await ledger.append(period_entries(subscription, charge))
+            closed.append(ClosedPeriod(subscription, charge))
+            if not subscription.advance_period():
+                break  # cancelled: that was its last period
+        return closed
+
+    async def grant_credit(
+        self, tenant_id: str, amount: Money, reason: str, key: str, actor: str
+    ) -> bool:
+        """An operator's credit; the same `key` again is the same credit (False: not new)."""
+        async with self._tx.begin() as conn:
+            added = await LedgerRepository(conn).append(
+                [credit_entry(tenant_id, amount, f"{reason} (by {actor})", key)]
+            )
+        log.info("ledger.credit", tenant_id=tenant_id, cents=amount.cents, new=bool(added))
+        return bool(added)
+
+    async def balances(self, tenant_id: str | None = None) -> list[Balance]:
+        async with self._tx.read() as conn:
+            return await LedgerRepository(conn).balances(tenant_id)
+
+    async def entries(
+        self, tenant_id: str, limit: int, before_id: int | None
+    ) -> list[RecordedEntry]:
+        async with self._tx.read() as conn:
+            return await LedgerRepository(conn).entries(tenant_id, limit=limit, before_id=before_id)
+
+    async def margin(self, by: MarginBy, tenant_id: str | None) -> list[MarginRow]:
+        async with self._tx.read() as conn:
+            return await MarginQuery(conn).rows(by, tenant_id)
