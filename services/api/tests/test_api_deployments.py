@@ -9,7 +9,11 @@ import pytest
 
 from arcadia_api.testing import OPERATOR_ROLES, Gateway
 from arcadia_contracts import decode, topics
-from arcadia_contracts.events.deployments import BillingOverrideChanged, DeploymentStateChanged
+from arcadia_contracts.events.deployments import (
+    BillingOverrideChanged,
+    DeploymentProvisioningRequested,
+    DeploymentStateChanged,
+)
 from arcadia_platform.testing import eventually, read_topic, unique
 from arcadia_platform.topicnames import TopicNames
 
@@ -71,10 +75,15 @@ async def test_trial_and_provisioning_starts(
         headers=gateway.auth(tenant),
     )
     assert provisioned.status_code == 202, provisioned.text
-    assert provisioned.json()["state"] == "provisioning"
-    (created,) = await events_of(gateway, provisioned.json()["id"], want=1)
+    started = provisioned.json()
+    assert started["deployment"]["state"] == "provisioning"
+    created, requested = await events_of(gateway, started["deployment"]["id"], want=2)
     assert isinstance(created.payload, DeploymentStateChanged)
     assert (created.payload.from_state, created.payload.to_state) == (None, "provisioning")
+    assert isinstance(requested.payload, DeploymentProvisioningRequested)
+    assert str(requested.saga_id) == started["saga_id"]
+    assert requested.payload.size == "s-2vcpu-4gb"
+    assert requested.payload.addons[0].quantity == 50
 
     both = await client.post(
         "/api/v1/deployments",

@@ -95,7 +95,7 @@ async def test_schemathesis_finds_no_5xx_and_no_schema_violation(
     answered = await asyncio.to_thread(fuzz, gateway, operator, created.json()["id"])
 
     operations = {label for label, _ in answered}
-    assert len(operations) == 6
+    assert len(operations) == 7
     # Every operation was driven to success at least once, not only to its error paths.
     assert {label for label, status in answered if 200 <= status < 300} == operations
     assert (await client.get("/ready")).status_code == 200

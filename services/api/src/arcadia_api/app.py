@@ -13,9 +13,12 @@ from litestar.openapi.spec import Components, OpenAPI, SecurityScheme
 from arcadia_api.auth import BearerAuthMiddleware, provide_principal
 from arcadia_api.config import ApiSettings
 from arcadia_api.controllers.deployments import DeploymentController
+from arcadia_api.controllers.sagas import SagaController
 from arcadia_api.controllers.tenants import TenantController
 from arcadia_api.idempotency import Idempotency
 from arcadia_api.problem import handle_exception
+from arcadia_api.saga.reactions import SagaReactions
+from arcadia_api.saga.timer import SagaDeadlines
 from arcadia_api.schemas import (
     AddonRequest,
     BillingOverrideRequest,
@@ -24,6 +27,23 @@ from arcadia_api.schemas import (
 )
 from arcadia_api.tokens import TokenVerifier
 from arcadia_api.validation import check_request_body
+from arcadia_contracts import Event, topics
+from arcadia_contracts.events.billing import (
+    SubscriptionCancelled,
+    SubscriptionCompensated,
+    SubscriptionPastDue,
+    SubscriptionReserved,
+)
+from arcadia_contracts.events.deployments import CompensationFailed, ProvisioningAborted
+from arcadia_contracts.events.inventory import ResourceLinked, ResourceRegistered, ResourceReleased
+from arcadia_contracts.events.provisioner import (
+    DnsPointed,
+    DnsReverted,
+    DropletActive,
+    DropletCreated,
+    DropletDestroyed,
+)
+from arcadia_platform.consumer import Routes
 from arcadia_platform.http import service_app
 from arcadia_platform.runtime import ServiceRuntime
 
@@ -45,8 +65,37 @@ def openapi_config() -> OpenAPIConfig:
     )
 
 
+def saga_routes(reactions: SagaReactions) -> Routes:
+    """What the api hears from the saga's other participants."""
+    routes = Routes()
+    for topic in (topics.BILLING, topics.PROVISIONER, topics.INVENTORY):
+        routes.on(topic, ProvisioningAborted, reactions.aborted)
+        routes.on(topic, CompensationFailed, reactions.compensation_failed)
+    routes.on(topics.BILLING, SubscriptionReserved, reactions.step_succeeded)
+    routes.on(topics.BILLING, SubscriptionCompensated, reactions.report)
+    routes.on(topics.BILLING, SubscriptionCancelled, reactions.report)
+    routes.on(topics.BILLING, SubscriptionPastDue, reactions.past_due)
+    successes: tuple[type[Event], ...] = (DropletCreated, DropletActive, DnsPointed)
+    for success in successes:
+        routes.on(topics.PROVISIONER, success, reactions.step_succeeded)
+    undone: tuple[type[Event], ...] = (DropletDestroyed, DnsReverted)
+    for report in undone:
+        routes.on(topics.PROVISIONER, report, reactions.report)
+    routes.on(topics.INVENTORY, ResourceRegistered, reactions.step_succeeded)
+    routes.on(topics.INVENTORY, ResourceLinked, reactions.step_succeeded)
+    routes.on(topics.INVENTORY, ResourceReleased, reactions.report)
+    return routes
+
+
 def create_app(settings: ApiSettings) -> Litestar:
     runtime = ServiceRuntime(settings, migrations=[("api", MIGRATIONS)])
+    reactions = SagaReactions(runtime.outbox, settings)
+    runtime.routes = saga_routes(reactions)
+
+    async def run_deadlines() -> None:
+        await SagaDeadlines(runtime.pool, runtime.outbox, reactions, settings).run()
+
+    runtime.background.append(run_deadlines)
     verifier = TokenVerifier(settings)
     idempotency = Idempotency(runtime, ttl_s=settings.idempotency_ttl_s)
 
@@ -58,7 +107,7 @@ def create_app(settings: ApiSettings) -> Litestar:
 
     api = Router(
         path="/api/v1",
-        route_handlers=[DeploymentController, TenantController],
+        route_handlers=[DeploymentController, TenantController, SagaController],
         middleware=[DefineMiddleware(BearerAuthMiddleware, verifier=verifier)],
         security=[{BEARER: []}],
         dependencies={

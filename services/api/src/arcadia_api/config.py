@@ -28,3 +28,9 @@ class ApiSettings(ServiceSettings):
     jwt_leeway_s: int = Field(default=10, ge=0, le=300)
 
     idempotency_ttl_s: int = Field(default=24 * 3600, gt=0)
+
+    # Durable saga deadlines (seconds) and how often they are checked.
+    saga_timeout_s: float = Field(default=300.0, gt=0)
+    saga_step_timeout_s: float = Field(default=120.0, gt=0)
+    compensation_timeout_s: float = Field(default=600.0, gt=0)
+    saga_tick_s: float = Field(default=0.25, gt=0)

@@ -11,9 +11,13 @@ from arcadia_api.adapters.deployments import PostgresDeployments
 from arcadia_api.domain import DeploymentNotFoundError, DeploymentState
 from arcadia_api.pagination import decode_cursor, encode_cursor
 from arcadia_api.principal import Principal, tenant_scope
+from arcadia_api.saga import repository as sagas
+from arcadia_api.saga.model import SagaKind, SagaStatus
 from arcadia_api.schemas import (
     DeploymentDetail,
     DeploymentPage,
+    SagaList,
+    SagaView,
     StateCounts,
     TenantList,
     TenantSummary,
@@ -28,7 +32,21 @@ async def deployment_detail(
     found = await deployments.get(deployment_id)
     if found is None or not principal.can_see(found.tenant_id):
         raise DeploymentNotFoundError(deployment_id)
-    return DeploymentDetail(deployment=found, events=await deployments.events(deployment_id))
+    history = [SagaView.of(saga) for saga in await sagas.of_deployment(conn, deployment_id)]
+    return DeploymentDetail(
+        deployment=found,
+        events=await deployments.events(deployment_id),
+        saga=history[-1] if history else None,
+        sagas=history,
+    )
+
+
+async def saga_list(
+    conn: Connection, *, status: SagaStatus | None, kind: SagaKind | None, limit: int
+) -> SagaList:
+    """Sagas newest first, e.g. every `compensation_failed` one (operators)."""
+    found = await sagas.page(conn, status=status, kind=kind, limit=limit)
+    return SagaList(items=[SagaView.of(saga) for saga in found])
 
 
 async def list_deployments(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
+from uuid import UUID
 
 import msgspec
 from msgspec import Meta
 
 from arcadia_api.domain import Deployment, DeploymentEvent, DeploymentState, LlmMode
+from arcadia_api.saga.model import Saga, SagaKind, SagaStatus, StepStatus
 
 # JSON Schema (ECMA) patterns that Python's `re` reads the same way. Lookalike input slipping past
 # `$` (a trailing newline) is caught again by the domain's own checks.
@@ -52,13 +55,79 @@ class BillingOverrideRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_u
     reason: Reason | None = None
 
 
+class StepView(msgspec.Struct, frozen=True, kw_only=True):
+    step: str
+    status: StepStatus
+    attempts: int
+    started_at: datetime | None
+    finished_at: datetime | None
+    deadline_at: datetime | None
+    last_error: str | None
+
+
+class SagaView(msgspec.Struct, frozen=True, kw_only=True):
+    """A saga record: overall status and per-step progress."""
+
+    id: UUID
+    kind: SagaKind
+    deployment_id: UUID
+    tenant_id: str
+    status: SagaStatus
+    started_at: datetime
+    deadline_at: datetime
+    finished_at: datetime | None
+    failed_step: str | None
+    reason: str | None
+    steps: list[StepView]
+
+    @classmethod
+    def of(cls, saga: Saga) -> SagaView:
+        return cls(
+            id=saga.id,
+            kind=saga.kind,
+            deployment_id=saga.deployment_id,
+            tenant_id=saga.tenant_id,
+            status=saga.status,
+            started_at=saga.started_at,
+            deadline_at=saga.deadline_at,
+            finished_at=saga.finished_at,
+            failed_step=saga.failed_step,
+            reason=saga.reason,
+            steps=[
+                StepView(
+                    step=s.name,
+                    status=s.status,
+                    attempts=s.attempts,
+                    started_at=s.started_at,
+                    finished_at=s.finished_at,
+                    deadline_at=s.deadline_at,
+                    last_error=s.last_error,
+                )
+                for s in saga.steps
+            ],
+        )
+
+
+class SagaList(msgspec.Struct, frozen=True, kw_only=True):
+    items: list[SagaView]
+
+
+class ProvisioningStarted(msgspec.Struct, frozen=True, kw_only=True):
+    """202 to a `provision: true` create: the deployment (provisioning) and its saga's id."""
+
+    deployment: Deployment
+    saga_id: UUID
+
+
 class DeploymentDetail(msgspec.Struct, frozen=True, kw_only=True):
-    """A deployment with its lifecycle history; `subscription` and `saga` come with later work."""
+    """A deployment with its lifecycle history, its subscription and its sagas (latest in
+    `saga`; every one, oldest first, in `sagas`)."""
 
     deployment: Deployment
     events: list[DeploymentEvent]
     subscription: dict[str, Any] | None = None
-    saga: dict[str, Any] | None = None
+    saga: SagaView | None = None
+    sagas: list[SagaView] = msgspec.field(default_factory=list)
 
 
 class DeploymentPage(msgspec.Struct, frozen=True, kw_only=True):

@@ -13,15 +13,18 @@ from litestar.params import Parameter
 
 from arcadia_api import handlers, queries
 from arcadia_api.auth import operator_only
+from arcadia_api.config import ApiSettings
 from arcadia_api.domain import Deployment, DeploymentState
 from arcadia_api.idempotency import Idempotency, IdempotencyKey, Outcome, Work
 from arcadia_api.principal import Principal
 from arcadia_api.problem import problem_responses
+from arcadia_api.saga.model import SagaTimeouts
 from arcadia_api.schemas import (
     BillingOverrideRequest,
     CreateDeployment,
     DeploymentDetail,
     DeploymentPage,
+    ProvisioningStarted,
     TransitionRequest,
 )
 from arcadia_api.tokens import TENANT_ID
@@ -44,6 +47,14 @@ Cursor = Annotated[
     str | None, Parameter(max_length=512, description="`next_cursor` of the previous page.")
 ]
 AnyRequest = Request[Principal, str, State]
+
+
+def saga_timeouts(runtime: ServiceRuntime) -> SagaTimeouts:
+    settings = runtime.settings
+    assert isinstance(settings, ApiSettings)
+    return SagaTimeouts.of(
+        settings.saga_timeout_s, settings.saga_step_timeout_s, settings.compensation_timeout_s
+    )
 
 
 def _json(status_code: int, value: msgspec.Struct) -> Outcome:
@@ -79,7 +90,7 @@ class DeploymentController(Controller):
         "/",
         status_code=201,
         responses={
-            202: ResponseSpec(Deployment, description="Created; provisioning has started"),
+            202: ResponseSpec(ProvisioningStarted, description="Created; provisioning has started"),
             **problem_responses(400, 401, 409, 422),
         },
     )
@@ -95,8 +106,15 @@ class DeploymentController(Controller):
         """Create a deployment: `active` (or `trial`), or `provisioning` with `provision: true`."""
 
         async def work(conn: Connection) -> Outcome:
-            created = await handlers.create_deployment(conn, runtime.outbox, principal, data)
-            return _json(202 if data.provision else 201, created)
+            created = await handlers.create_deployment(
+                conn, runtime.outbox, principal, data, saga_timeouts(runtime)
+            )
+            if created.saga_id is not None:
+                started = ProvisioningStarted(
+                    deployment=created.deployment, saga_id=created.saga_id
+                )
+                return _json(202, started)
+            return _json(201, created.deployment)
 
         return await _run(request, idempotency, principal, idempotency_key, data, work)
 
@@ -111,7 +129,12 @@ class DeploymentController(Controller):
     @post(
         "/{deployment_id:uuid}/transition",
         status_code=200,
-        responses=problem_responses(400, 401, 404, 409, 422),
+        responses={
+            202: ResponseSpec(
+                Deployment, description="Cancelling while provisioning: the saga is undoing"
+            ),
+            **problem_responses(400, 401, 404, 409, 422),
+        },
     )
     async def transition(
         self,
@@ -127,9 +150,9 @@ class DeploymentController(Controller):
 
         async def work(conn: Connection) -> Outcome:
             moved = await handlers.transition_deployment(
-                conn, runtime.outbox, principal, deployment_id, data
+                conn, runtime.outbox, principal, deployment_id, data, saga_timeouts(runtime)
             )
-            return _json(200, moved)
+            return _json(202 if moved.accepted else 200, moved.deployment)
 
         return await _run(request, idempotency, principal, idempotency_key, data, work)
 

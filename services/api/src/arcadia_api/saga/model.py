@@ -1,0 +1,285 @@
+"""The saga record as a pure model: which event moves which step, and when a saga has ended.
+
+No I/O here. The repository loads a Saga, a reaction calls one method, the repository saves it
+and the reaction publishes what the method says happened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Final
+from uuid import UUID
+
+
+class SagaKind(StrEnum):
+    PROVISION = "provision"
+    TEARDOWN = "teardown"
+
+
+class SagaStatus(StrEnum):
+    RUNNING = "running"
+    COMPLETED = "completed"
+    COMPENSATING = "compensating"
+    COMPENSATED = "compensated"
+    COMPENSATION_FAILED = "compensation_failed"
+
+
+class StepStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    COMPENSATING = "compensating"
+    COMPENSATED = "compensated"
+
+
+PROVISION_STEPS: Final = (
+    "mark_provisioning",
+    "reserve_subscription",
+    "create_droplet",
+    "wait_droplet_active",
+    "register_inventory",
+    "link_resource",
+    "point_dns",
+    "activate_deployment",
+)
+# The success event of each participant's step (DESIGN.md's table).
+SUCCESS_EVENTS: Final = {
+    "SubscriptionReserved": "reserve_subscription",
+    "DropletCreated": "create_droplet",
+    "DropletActive": "wait_droplet_active",
+    "ResourceRegistered": "register_inventory",
+    "ResourceLinked": "link_resource",
+    "DnsPointed": "point_dns",
+}
+# What each participant announces once it has undone its work; the saga is compensated when
+# every one of them has reported.
+COMPENSATION_REPORTS: Final = {
+    "SubscriptionCompensated": "billing",
+    "DropletDestroyed": "droplet",
+    "DnsReverted": "dns",
+    "ResourceReleased": "inventory",
+}
+TEARDOWN_STEPS: Final = ("remove_dns", "destroy_droplet", "release_resource", "cancel_subscription")
+TEARDOWN_REPORTS: Final = {
+    "DnsReverted": "remove_dns",
+    "DropletDestroyed": "destroy_droplet",
+    "ResourceReleased": "release_resource",
+    "SubscriptionCancelled": "cancel_subscription",
+}
+
+
+@dataclass(frozen=True)
+class SagaTimeouts:
+    """How long a saga, each of its steps, and its compensation may take (durable deadlines)."""
+
+    saga: timedelta = timedelta(minutes=5)
+    step: timedelta = timedelta(minutes=2)
+    compensation: timedelta = timedelta(minutes=10)
+
+    @classmethod
+    def of(cls, saga_s: float, step_s: float, compensation_s: float) -> SagaTimeouts:
+        return cls(
+            timedelta(seconds=saga_s), timedelta(seconds=step_s), timedelta(seconds=compensation_s)
+        )
+
+
+@dataclass
+class Step:
+    name: str
+    position: int
+    status: StepStatus = StepStatus.PENDING
+    attempts: int = 0
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    deadline_at: datetime | None = None
+    last_error: str | None = None
+
+    def start(self, now: datetime, timeout: timedelta) -> None:
+        self.status = StepStatus.RUNNING
+        self.attempts += 1
+        self.started_at = now
+        self.deadline_at = now + timeout
+
+    def succeed(self, now: datetime) -> None:
+        if self.started_at is None:
+            self.started_at = now
+            self.attempts += 1
+        self.status = StepStatus.SUCCEEDED
+        self.finished_at = now
+        self.deadline_at = None
+
+
+@dataclass
+class Saga:
+    id: UUID
+    deployment_id: UUID
+    tenant_id: str
+    kind: SagaKind
+    status: SagaStatus
+    started_at: datetime
+    deadline_at: datetime
+    steps: list[Step]
+    finished_at: datetime | None = None
+    failed_step: str | None = None
+    reason: str | None = None
+    reports: set[str] = field(default_factory=set)
+
+    @classmethod
+    def provision(
+        cls,
+        saga_id: UUID,
+        deployment_id: UUID,
+        tenant_id: str,
+        now: datetime,
+        *,
+        saga_timeout: timedelta,
+        step_timeout: timedelta,
+    ) -> Saga:
+        """A new provisioning saga: step 1 done by the request itself, step 2 under way."""
+        steps = [Step(name, i) for i, name in enumerate(PROVISION_STEPS, start=1)]
+        steps[0].succeed(now)
+        steps[1].start(now, step_timeout)
+        return cls(
+            saga_id,
+            deployment_id,
+            tenant_id,
+            SagaKind.PROVISION,
+            SagaStatus.RUNNING,
+            now,
+            now + saga_timeout,
+            steps,
+        )
+
+    @classmethod
+    def teardown(
+        cls,
+        saga_id: UUID,
+        deployment_id: UUID,
+        tenant_id: str,
+        now: datetime,
+        *,
+        saga_timeout: timedelta,
+        step_timeout: timedelta,
+    ) -> Saga:
+        steps = [Step(name, i) for i, name in enumerate(TEARDOWN_STEPS, start=1)]
+        for step in steps:  # the participants work in parallel
+            step.start(now, step_timeout)
+        return cls(
+            saga_id,
+            deployment_id,
+            tenant_id,
+            SagaKind.TEARDOWN,
+            SagaStatus.RUNNING,
+            now,
+            now + saga_timeout,
+            steps,
+        )
+
+    def step(self, name: str) -> Step:
+        return next(s for s in self.steps if s.name == name)
+
+    @property
+    def current_step(self) -> str:
+        """The step a failure now would be blamed on: the first one not yet succeeded."""
+        pending = [s for s in self.steps if s.status is not StepStatus.SUCCEEDED]
+        return pending[0].name if pending else self.steps[-1].name
+
+    def record_success(self, event_type: str, now: datetime, step_timeout: timedelta) -> bool:
+        """A participant's step succeeded. Steps before it must have too (events on different
+        topics arrive in any order). False when the saga is no longer running: a late success
+        after an abort is not recorded here; its owner undoes it when it hears the abort."""
+        name = SUCCESS_EVENTS.get(event_type)
+        if name is None or self.status is not SagaStatus.RUNNING:
+            return False
+        for step in self.steps[: self.step(name).position]:
+            if step.status is not StepStatus.SUCCEEDED:
+                step.succeed(now)
+        following = self.steps[self.step(name).position :]
+        nxt = next((s for s in following if s.status is StepStatus.PENDING), None)
+        if nxt is not None and not any(s.status is StepStatus.RUNNING for s in self.steps):
+            nxt.start(now, step_timeout)
+        return True
+
+    def ready_to_activate(self) -> bool:
+        return (
+            self.status is SagaStatus.RUNNING
+            and self.step("point_dns").status is StepStatus.SUCCEEDED
+        )
+
+    def complete(self, now: datetime) -> None:
+        for step in self.steps:
+            if step.status is not StepStatus.SUCCEEDED:
+                step.succeed(now)
+        self.status = SagaStatus.COMPLETED
+        self.finished_at = now
+
+    def abort(self, failed_step: str, reason: str, now: datetime) -> bool:
+        """Start compensating; False if the saga was not running (an abort is taken once)."""
+        if self.status is not SagaStatus.RUNNING:
+            return False
+        self.status = SagaStatus.COMPENSATING
+        self.failed_step = failed_step
+        self.reason = reason
+        for step in self.steps:
+            if step.name == failed_step or step.status is StepStatus.RUNNING:
+                step.status = StepStatus.FAILED
+                step.finished_at = now
+                step.deadline_at = None
+                step.last_error = reason
+            elif step.status is StepStatus.SUCCEEDED:
+                step.status = StepStatus.COMPENSATING
+        self._settle(now)
+        return True
+
+    def record_report(self, event_type: str, now: datetime) -> bool:
+        """An undo report (provision) or a teardown step's report. True if the saga ended."""
+        if self.kind is SagaKind.TEARDOWN:
+            name = TEARDOWN_REPORTS.get(event_type)
+            if name is None or self.status is not SagaStatus.RUNNING:
+                return False
+            self.step(name).succeed(now)
+            if all(s.status is StepStatus.SUCCEEDED for s in self.steps):
+                self.status = SagaStatus.COMPLETED
+                self.finished_at = now
+                return True
+            return False
+        report = COMPENSATION_REPORTS.get(event_type)
+        if report is None:
+            return False
+        self.reports.add(report)  # may come before we hear of the abort itself
+        return self._settle(now)
+
+    def compensation_failed(self, step: str, reason: str, now: datetime) -> bool:
+        if self.status in (SagaStatus.COMPENSATED, SagaStatus.COMPENSATION_FAILED):
+            return False
+        self.status = SagaStatus.COMPENSATION_FAILED
+        self.finished_at = now
+        self.reason = f"{self.reason or ''}; undo of {step} failed: {reason}".lstrip("; ")
+        return True
+
+    def _settle(self, now: datetime) -> bool:
+        if self.status is not SagaStatus.COMPENSATING:
+            return False
+        if not set(COMPENSATION_REPORTS.values()) <= self.reports:
+            return False
+        for step in self.steps:
+            if step.status is StepStatus.COMPENSATING:
+                step.status = StepStatus.COMPENSATED
+                step.finished_at = now
+        self.status = SagaStatus.COMPENSATED
+        self.finished_at = now
+        return True
+
+    def expired(self, now: datetime) -> tuple[str, str] | None:
+        """(step, reason) if a deadline has passed while running."""
+        if self.status is not SagaStatus.RUNNING:
+            return None
+        for step in self.steps:
+            if step.status is StepStatus.RUNNING and step.deadline_at and step.deadline_at < now:
+                return step.name, f"step {step.name} exceeded its deadline"
+        if self.deadline_at < now:
+            return self.current_step, "saga exceeded its deadline"
+        return None

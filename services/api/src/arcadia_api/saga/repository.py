@@ -1,0 +1,161 @@
+"""Saga records in the api's database (plain SQL over asyncpg)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from arcadia_api.saga.model import Saga, SagaKind, SagaStatus, Step, StepStatus
+from arcadia_platform.db import Connection
+
+SAGA_COLUMNS = (
+    "id, deployment_id, tenant_id, kind, status, started_at, deadline_at, finished_at,"
+    " failed_step, reason, reports"
+)
+
+
+def _step(row: asyncpg.Record) -> Step:
+    return Step(
+        name=row["step"],
+        position=row["position"],
+        status=StepStatus(row["status"]),
+        attempts=row["attempts"],
+        started_at=row["started_at"],
+        finished_at=row["finished_at"],
+        deadline_at=row["deadline_at"],
+        last_error=row["last_error"],
+    )
+
+
+def _saga(row: asyncpg.Record, steps: list[Step]) -> Saga:
+    return Saga(
+        id=row["id"],
+        deployment_id=row["deployment_id"],
+        tenant_id=row["tenant_id"],
+        kind=SagaKind(row["kind"]),
+        status=SagaStatus(row["status"]),
+        started_at=row["started_at"],
+        deadline_at=row["deadline_at"],
+        steps=steps,
+        finished_at=row["finished_at"],
+        failed_step=row["failed_step"],
+        reason=row["reason"],
+        reports=set(row["reports"]),
+    )
+
+
+async def _with_steps(conn: Connection, rows: list[asyncpg.Record]) -> list[Saga]:
+    if not rows:
+        return []
+    step_rows = await conn.fetch(
+        "SELECT * FROM saga_steps WHERE saga_id = ANY($1::uuid[]) ORDER BY saga_id, position",
+        [row["id"] for row in rows],
+    )
+    steps: dict[UUID, list[Step]] = {}
+    for step_row in step_rows:
+        steps.setdefault(step_row["saga_id"], []).append(_step(step_row))
+    return [_saga(row, steps.get(row["id"], [])) for row in rows]
+
+
+async def get(conn: Connection, saga_id: UUID, *, for_update: bool = False) -> Saga | None:
+    lock = " FOR UPDATE" if for_update else ""
+    row = await conn.fetchrow(f"SELECT {SAGA_COLUMNS} FROM sagas WHERE id = $1{lock}", saga_id)
+    found = await _with_steps(conn, [row] if row else [])
+    return found[0] if found else None
+
+
+async def of_deployment(conn: Connection, deployment_id: UUID) -> list[Saga]:
+    """Every saga of a deployment, oldest first."""
+    rows = await conn.fetch(
+        f"SELECT {SAGA_COLUMNS} FROM sagas WHERE deployment_id = $1 ORDER BY started_at, id",
+        deployment_id,
+    )
+    return await _with_steps(conn, list(rows))
+
+
+async def latest(
+    conn: Connection, deployment_id: UUID, kind: SagaKind, *, for_update: bool = False
+) -> Saga | None:
+    lock = " FOR UPDATE" if for_update else ""
+    row = await conn.fetchrow(
+        f"SELECT {SAGA_COLUMNS} FROM sagas WHERE deployment_id = $1 AND kind = $2"
+        f" ORDER BY started_at DESC, id DESC LIMIT 1{lock}",
+        deployment_id,
+        kind.value,
+    )
+    found = await _with_steps(conn, [row] if row else [])
+    return found[0] if found else None
+
+
+async def save(conn: Connection, saga: Saga, request: dict[str, Any] | None = None) -> None:
+    await conn.execute(
+        "INSERT INTO sagas (id, deployment_id, tenant_id, kind, status, started_at, deadline_at,"
+        " finished_at, failed_step, reason, reports, request)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, COALESCE($12::text::jsonb, '{}'))"
+        " ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status,"
+        " deadline_at = EXCLUDED.deadline_at, finished_at = EXCLUDED.finished_at,"
+        " failed_step = EXCLUDED.failed_step, reason = EXCLUDED.reason, reports = EXCLUDED.reports",
+        saga.id,
+        saga.deployment_id,
+        saga.tenant_id,
+        saga.kind.value,
+        saga.status.value,
+        saga.started_at,
+        saga.deadline_at,
+        saga.finished_at,
+        saga.failed_step,
+        saga.reason,
+        sorted(saga.reports),
+        None if request is None else json.dumps(request),
+    )
+    await conn.executemany(
+        "INSERT INTO saga_steps (saga_id, position, step, status, attempts, started_at,"
+        " finished_at, deadline_at, last_error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        " ON CONFLICT (saga_id, position) DO UPDATE SET status = EXCLUDED.status,"
+        " attempts = EXCLUDED.attempts, started_at = EXCLUDED.started_at,"
+        " finished_at = EXCLUDED.finished_at, deadline_at = EXCLUDED.deadline_at,"
+        " last_error = EXCLUDED.last_error",
+        [
+            (
+                saga.id,
+                s.position,
+                s.name,
+                s.status.value,
+                s.attempts,
+                s.started_at,
+                s.finished_at,
+                s.deadline_at,
+                s.last_error,
+            )
+            for s in saga.steps
+        ],
+    )
+
+
+async def overdue(conn: Connection, limit: int) -> list[UUID]:
+    """Open sagas with a passed deadline (saga or running step), locked for this transaction."""
+    rows = await conn.fetch(
+        "SELECT id FROM sagas WHERE status IN ('running', 'compensating') AND ("
+        "  deadline_at < now() OR (status = 'running' AND EXISTS ("
+        "    SELECT 1 FROM saga_steps s WHERE s.saga_id = sagas.id AND s.status = 'running'"
+        "    AND s.deadline_at < now())))"
+        " ORDER BY deadline_at LIMIT $1 FOR UPDATE SKIP LOCKED",
+        limit,
+    )
+    return [row["id"] for row in rows]
+
+
+async def page(
+    conn: Connection, *, status: SagaStatus | None, kind: SagaKind | None, limit: int
+) -> list[Saga]:
+    rows = await conn.fetch(
+        f"SELECT {SAGA_COLUMNS} FROM sagas WHERE ($1::text IS NULL OR status = $1)"
+        " AND ($2::text IS NULL OR kind = $2) ORDER BY started_at DESC, id DESC LIMIT $3",
+        None if status is None else status.value,
+        None if kind is None else kind.value,
+        limit,
+    )
+    return await _with_steps(conn, list(rows))
