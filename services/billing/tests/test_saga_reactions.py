@@ -142,18 +142,23 @@ async def test_a_refused_reservation_aborts_the_saga_and_reserves_nothing(
     await billing.deliver(topics.DEPLOYMENTS, asked)
 
     assert await billing.subscription(tenant, deployment) is None
-    (aborted,) = await billing.published(deployment, 1)
+    aborted = (await billing.published(deployment, 1))[0]
     assert isinstance(aborted.payload, ProvisioningAborted)
     assert aborted.payload.failed_step == "reserve_subscription"
     assert aborted.payload.reason.startswith(reason)
     assert (aborted.saga_id, aborted.causation_id) == (saga, asked.event_id)
-    # Billing hears its own abort too (it listens on every topic): nothing more to undo.
+    # Billing hears its own abort too (it listens on every topic): nothing to undo, but it
+    # reports, once, like every participant, so that the api can close the saga.
     await billing.handled(aborted)
     before = await billing.snapshot(tenant)
     await billing.redeliver(topics.DEPLOYMENTS, asked)
     await billing.deliver(topics.DEPLOYMENTS, again(asked))
+    await billing.redeliver(topics.BILLING, aborted)
     assert await billing.snapshot(tenant) == before
-    assert len(await billing.outbox(deployment)) == 1
+    outbox = await billing.outbox(deployment)
+    assert [e.type for e in outbox] == ["ProvisioningAborted", "SubscriptionCompensated"]
+    assert isinstance(outbox[1].payload, SubscriptionCompensated)
+    assert outbox[1].payload.subscription_id is None
 
 
 async def test_an_abort_cancels_the_reservation_and_says_so_once(billing: BillingStack) -> None:

@@ -111,10 +111,15 @@ class SagaReactions:
         if saga.aborted_at is not None:
             return  # heard already (several participants may announce the same abort)
         record = (event.saga_id, event.occurred_at, event.producer, abort.failed_step, abort.reason)
-        if saga.requested_at is None or saga.outcome == "rejected":
-            # Nothing reserved: before the request it is remembered; after a refusal, moot.
+        if saga.requested_at is None:
+            # Nothing reserved yet: remembered, and reported when the request arrives.
             await sagas.aborted(*record, outcome=None)
             log.info("saga.abort_remembered", saga_id=str(event.saga_id), outcome=saga.outcome)
+            return
+        if saga.outcome == "rejected":
+            # Our own refusal: nothing to undo, but the api counts every participant's report.
+            await sagas.aborted(*record, outcome=None)
+            await self._announce(conn, event, SubscriptionCompensated(subscription_id=None))
             return
         cancelled: UUID | None = None
         repository = SubscriptionRepository(conn)

@@ -1,0 +1,46 @@
+"""A whole stack per test module (services are restarted only by tests that kill them)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import httpx
+import pytest
+
+from arcadia_platform.testing import Infra, ServiceProcess
+from tests.stack import Stack, drop_stack, start_stack
+
+FAST = {
+    # Short client timeouts and backoffs so failures resolve in test time.
+    "ARCADIA_PROVISIONER_DO_TIMEOUT_S": "1.0",
+    "ARCADIA_PROVISIONER_DO_MAX_RETRIES": "3",
+    "ARCADIA_PROVISIONER_DO_BACKOFF_BASE_S": "0.02",
+    "ARCADIA_PROVISIONER_JOB_BACKOFF_BASE_S": "0.02",
+    "ARCADIA_PROVISIONER_JOB_BACKOFF_MAX_S": "0.3",
+    "ARCADIA_PROVISIONER_DROPLET_ACTIVE_TIMEOUT_S": "4",
+    "ARCADIA_PROVISIONER_STEP_TIMEOUT_S": "8",
+    "ARCADIA_PROVISIONER_COMPENSATION_MAX_ATTEMPTS": "4",
+    "ARCADIA_CLOUDSIM_DEFAULT_HANG_MS": "2500",
+}
+
+
+@pytest.fixture(scope="module")
+async def stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
+    logs = tmp_path_factory.mktemp("saga-logs")
+
+    def make(args: list[str], env: dict[str, str], name: str) -> ServiceProcess:
+        return ServiceProcess(args, env, Path(logs) / f"{name}.log")
+
+    running = await start_stack(infra, make, env=FAST)
+    yield running
+    await drop_stack(infra, running)
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=15) as http:
+        yield http
+
+
+MakeProcess = Callable[[list[str], dict[str, str], str], ServiceProcess]

@@ -1,0 +1,246 @@
+"""The whole control plane as real processes (four services + cloudsim) for saga tests and the
+saga benchmark: fresh databases, one private topic namespace, free loopback ports."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+import httpx
+
+from arcadia_api.testing import OPERATOR_ROLES, TEST_SECRET, settings_for_tests
+from arcadia_api.tokens import issue_token
+from arcadia_platform.testing import Infra, ServiceProcess, eventually, free_port, unique
+from arcadia_platform.topics_admin import ensure_topics
+
+SERVICES = ("billing", "inventory", "provisioner", "api")
+TERMINAL = {"completed", "compensated", "compensation_failed"}
+BASE_DOMAIN = "apps.arcadia.test"
+
+
+@dataclass
+class Stack:
+    infra: Infra
+    namespace: str
+    databases: dict[str, str]
+    ports: dict[str, int]
+    processes: dict[str, ServiceProcess] = field(default_factory=dict)
+
+    @property
+    def api(self) -> str:
+        return f"http://127.0.0.1:{self.ports['api']}"
+
+    @property
+    def sim(self) -> str:
+        return f"http://127.0.0.1:{self.ports['cloudsim']}"
+
+    def auth(self, tenant: str, *, operator: bool = False) -> dict[str, str]:
+        roles = OPERATOR_ROLES if operator else ("admin",)
+        token = issue_token(
+            settings_for_tests(), tenant_id=tenant, roles=roles, sub="tester", ttl_s=3600
+        )
+        return {"Authorization": f"Bearer {token}"}
+
+    # ------------------------------------------------------------------ processes
+
+    async def kill9(self, service: str) -> None:
+        self.processes[service].kill9()
+
+    async def start(self, service: str, extra_env: Mapping[str, str] | None = None) -> None:
+        proc = self.processes[service]
+        proc.start(extra_env)
+        path = "/_sim/state" if service == "cloudsim" else "/health"
+        await proc.wait_http(f"http://127.0.0.1:{self.ports[service]}{path}")
+
+    # ------------------------------------------------------------------ the API
+
+    async def provision(
+        self, client: httpx.AsyncClient, tenant: str, slug: str, **extra: Any
+    ) -> tuple[str, str]:
+        body = {
+            "slug": slug,
+            "provision": True,
+            "region": "fra1",
+            "size": "s-1vcpu-1gb",
+            "plan_code": "studio",
+            **extra,
+        }
+        response = await client.post(
+            f"{self.api}/api/v1/deployments", json=body, headers=self.auth(tenant)
+        )
+        assert response.status_code == 202, response.text
+        started = response.json()
+        return started["deployment"]["id"], started["saga_id"]
+
+    async def detail(self, client: httpx.AsyncClient, tenant: str, deployment_id: str) -> Any:
+        response = await client.get(
+            f"{self.api}/api/v1/deployments/{deployment_id}", headers=self.auth(tenant)
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    async def wait_terminal(
+        self,
+        client: httpx.AsyncClient,
+        tenant: str,
+        deployment_id: str,
+        saga_id: str,
+        *,
+        timeout_s: float = 60,
+    ) -> Any:
+        """The deployment's detail once the saga has ended and the deployment has settled."""
+
+        async def ended() -> Any:
+            detail = await self.detail(client, tenant, deployment_id)
+            saga = next((s for s in detail["sagas"] if s["id"] == saga_id), None)
+            settled = detail["deployment"]["state"] in ("active", "cancelled")
+            return detail if saga and saga["status"] in TERMINAL and settled else None
+
+        return await eventually(ended, timeout_s=timeout_s, interval_s=0.2)
+
+    # ------------------------------------------------------------------ the world
+
+    async def sim_state(self, client: httpx.AsyncClient) -> Any:
+        return (await client.get(f"{self.sim}/_sim/state")).json()
+
+    async def sim_fault(
+        self, client: httpx.AsyncClient, operation: str, fault: object, count: int = 1
+    ) -> None:
+        body = {"operation": operation, "fault": fault, "count": count}
+        (await client.post(f"{self.sim}/_sim/faults", json=body)).raise_for_status()
+
+    async def sim_config(self, client: httpx.AsyncClient, **config: Any) -> None:
+        (await client.post(f"{self.sim}/_sim/config", json=config)).raise_for_status()
+
+    async def holdings(
+        self, client: httpx.AsyncClient, tenant: str, slug: str, deployment_id: str, saga_id: str
+    ) -> dict[str, Any]:
+        """What exists for one saga: droplets tagged with it, DNS records of its name, active
+        inventory resources and live subscriptions of its deployment."""
+        state = await self.sim_state(client)
+        droplets = [d for d in state["droplets"] if f"saga:{saga_id}" in d["tags"]]
+        name = f"{slug}.{tenant}"
+        records = [r for r in state["records"] if r["name"] in (name, f"{name}.{BASE_DOMAIN}")]
+        deployment = uuid.UUID(deployment_id)
+        resources = await self._rows(
+            "inventory",
+            "SELECT * FROM resources WHERE deployment_id = $1 AND status = 'active'",
+            deployment,
+        )
+        subscriptions = await self._rows(
+            "billing",
+            "SELECT * FROM subscriptions WHERE deployment_id = $1 AND status <> 'cancelled'",
+            deployment,
+        )
+        return {
+            "droplets": droplets,
+            "records": records,
+            "resources": resources,
+            "subscriptions": subscriptions,
+        }
+
+    async def settled_holdings(
+        self, client: httpx.AsyncClient, tenant: str, slug: str, deployment_id: str, saga_id: str
+    ) -> dict[str, Any]:
+        """Holdings once billing has caught up: the api completes the saga, then billing hears
+        DeploymentActivated and activates the subscription (a few milliseconds later)."""
+
+        async def settled() -> dict[str, Any] | None:
+            found = await self.holdings(client, tenant, slug, deployment_id, saga_id)
+            pending = [s for s in found["subscriptions"] if s["status"] == "pending"]
+            return None if pending else found
+
+        try:
+            result: dict[str, Any] = await eventually(settled, timeout_s=10, interval_s=0.2)
+            return result
+        except TimeoutError:
+            return await self.holdings(client, tenant, slug, deployment_id, saga_id)
+
+    async def _rows(self, service: str, sql: str, *args: Any) -> list[dict[str, Any]]:
+        conn = await asyncpg.connect(self.databases[service])
+        try:
+            return [dict(r) for r in await conn.fetch(sql, *args)]
+        finally:
+            await conn.close()
+
+    async def published(self, service: str) -> int:
+        """How many events this service's outbox has written (sent or not)."""
+        rows = await self._rows(service, "SELECT count(*) AS n FROM outbox")
+        return int(rows[0]["n"])
+
+
+async def start_stack(
+    infra: Infra,
+    make_process: Callable[[list[str], dict[str, str], str], ServiceProcess],
+    *,
+    env: Mapping[str, str] | None = None,
+) -> Stack:
+    namespace = unique("s").replace("_", "")
+    await ensure_topics(infra.kafka, namespace=namespace)
+    admin = await asyncpg.connect(infra.database_url("postgres"))
+    databases: dict[str, str] = {}
+    try:
+        for service in SERVICES:
+            name = unique(f"saga_{service}")
+            await admin.execute(f"CREATE DATABASE {name}")
+            databases[service] = infra.database_url(name)
+    finally:
+        await admin.close()
+    ports = {name: free_port() for name in ("cloudsim", *SERVICES)}
+    stack = Stack(infra, namespace, databases, ports)
+    common = {"KAFKA_BOOTSTRAP_SERVERS": infra.kafka, **(env or {})}
+    stack.processes["cloudsim"] = make_process(
+        [sys.executable, "-m", "arcadia_cloudsim"],
+        {**common, "ARCADIA_CLOUDSIM_PORT": str(ports["cloudsim"])},
+        "cloudsim",
+    )
+    for service in SERVICES:
+        prefix = f"ARCADIA_{service.upper()}_"
+        service_env = {
+            **common,
+            f"{prefix}DATABASE_URL": databases[service],
+            f"{prefix}TOPIC_NAMESPACE": namespace,
+            f"{prefix}HTTP_PORT": str(ports[service]),
+            f"{prefix}RELAY_POLL_INTERVAL_S": "0.2",
+            **{
+                k.replace("ARCADIA_ALL_", prefix): v
+                for k, v in common.items()
+                if k.startswith("ARCADIA_ALL_")
+            },
+        }
+        if service == "api":
+            service_env |= {
+                "ARCADIA_API_JWT_SECRET": TEST_SECRET,
+                "ARCADIA_API_BILLING_URL": f"http://127.0.0.1:{ports['billing']}",
+                "ARCADIA_API_INVENTORY_URL": f"http://127.0.0.1:{ports['inventory']}",
+            }
+        if service in ("provisioner", "inventory"):
+            service_env |= {f"{prefix}DO_BASE_URL": stack.sim}
+        if service == "provisioner":
+            service_env |= {
+                "ARCADIA_PROVISIONER_DO_REQUESTS_PER_MINUTE": "0",
+                "ARCADIA_PROVISIONER_BASE_DOMAIN": BASE_DOMAIN,
+            }
+        stack.processes[service] = make_process(
+            [sys.executable, "-m", f"arcadia_{service}"], service_env, service
+        )
+    await stack.start("cloudsim")
+    for service in SERVICES:
+        await stack.start(service)
+    return stack
+
+
+async def drop_stack(infra: Infra, stack: Stack) -> None:
+    for proc in stack.processes.values():
+        proc.stop()
+    admin = await asyncpg.connect(infra.database_url("postgres"))
+    try:
+        for url in stack.databases.values():
+            name = url.rsplit("/", 1)[1]
+            await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    finally:
+        await admin.close()
