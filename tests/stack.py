@@ -11,9 +11,12 @@ from typing import Any
 
 import asyncpg
 import httpx
+from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient
 
 from arcadia_api.testing import OPERATOR_ROLES, TEST_SECRET, settings_for_tests
 from arcadia_api.tokens import issue_token
+from arcadia_contracts import decode
 from arcadia_platform.testing import Infra, ServiceProcess, eventually, free_port, unique
 from arcadia_platform.topics_admin import ensure_topics
 
@@ -59,7 +62,13 @@ class Stack:
     # ------------------------------------------------------------------ the API
 
     async def provision(
-        self, client: httpx.AsyncClient, tenant: str, slug: str, **extra: Any
+        self,
+        client: httpx.AsyncClient,
+        tenant: str,
+        slug: str,
+        *,
+        key: str | None = None,
+        **extra: Any,
     ) -> tuple[str, str]:
         body = {
             "slug": slug,
@@ -69,9 +78,8 @@ class Stack:
             "plan_code": "studio",
             **extra,
         }
-        response = await client.post(
-            f"{self.api}/api/v1/deployments", json=body, headers=self.auth(tenant)
-        )
+        headers = self.auth(tenant) | ({"Idempotency-Key": key} if key else {})
+        response = await client.post(f"{self.api}/api/v1/deployments", json=body, headers=headers)
         assert response.status_code == 202, response.text
         started = response.json()
         return started["deployment"]["id"], started["saga_id"]
@@ -167,10 +175,49 @@ class Stack:
         finally:
             await conn.close()
 
-    async def published(self, service: str) -> int:
-        """How many events this service's outbox has written (sent or not)."""
-        rows = await self._rows(service, "SELECT count(*) AS n FROM outbox")
-        return int(rows[0]["n"])
+    async def outbox_types(self, service: str, deployment_id: str) -> list[str]:
+        """The types of the events a service committed about a deployment, in order."""
+        rows = await self._rows(
+            service, "SELECT value FROM outbox WHERE key = $1 ORDER BY id", deployment_id.encode()
+        )
+        return [decode(row["value"]).type for row in rows]
+
+    async def consumers_caught_up(self) -> bool:
+        """Every service's consumer group has committed the end of every partition it reads."""
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.infra.kafka)
+        consumer = AIOKafkaConsumer(bootstrap_servers=self.infra.kafka)
+        await admin.start()
+        await consumer.start()
+        try:
+            for service in SERVICES:
+                committed = await admin.list_consumer_group_offsets(f"{self.namespace}.{service}")
+                ends = await consumer.end_offsets(list(committed))
+                if any(meta.offset < ends[tp] for tp, meta in committed.items()):
+                    return False
+            return True
+        finally:
+            await consumer.stop()
+            await admin.close()
+
+    async def rewind_consumer_group(self, service: str) -> None:
+        """Commit offset 0 on every partition the (stopped) service's group has read: its
+        next start replays every topic from the beginning."""
+        group = f"{self.namespace}.{service}"
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.infra.kafka)
+        await admin.start()
+        try:
+            committed = await admin.list_consumer_group_offsets(group)
+        finally:
+            await admin.close()
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.infra.kafka, group_id=group, enable_auto_commit=False
+        )
+        await consumer.start()
+        try:
+            consumer.assign(list(committed))
+            await consumer.commit({tp: 0 for tp in committed})
+        finally:
+            await consumer.stop()
 
 
 async def start_stack(

@@ -22,6 +22,8 @@ FAST = {
     "ARCADIA_PROVISIONER_STEP_TIMEOUT_S": "8",
     "ARCADIA_PROVISIONER_COMPENSATION_MAX_ATTEMPTS": "4",
     "ARCADIA_CLOUDSIM_DEFAULT_HANG_MS": "2500",
+    # A killed consumer's partitions move to its restarted successor sooner.
+    "ARCADIA_ALL_CONSUMER_SESSION_TIMEOUT_MS": "6000",
 }
 
 

@@ -82,10 +82,12 @@ class InboxConsumer:
         topic_names: TopicNames | None = None,
         max_batch: int = 250,
         after_commit: Callable[[], None] | None = None,
+        session_timeout_ms: int = 10_000,
     ) -> None:
         self.name = name
         self._max_batch = max_batch
         self._after_commit = after_commit
+        self._session_timeout_ms = session_timeout_ms
         self._names = topic_names or TopicNames()
         self._pool = pool
         self._routes = routes
@@ -119,6 +121,8 @@ class InboxConsumer:
             max_records=self._max_batch,
             batch_timeout_ms=20,
             max_poll_interval_ms=300_000,
+            session_timeout_ms=self._session_timeout_ms,
+            heartbeat_interval_ms=max(1000, self._session_timeout_ms // 4),
             title=f"{self.name}-consumer",
         )(on_batch)
 

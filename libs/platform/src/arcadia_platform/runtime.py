@@ -123,6 +123,7 @@ class ServiceRuntime:
                 crash_points=self.crash_points,
                 topic_names=self.topic_names,
                 after_commit=self._run_after_commit_hooks,
+                session_timeout_ms=s.consumer_session_timeout_ms,
             )
             self.consumer.subscribe(self._broker)
             await self._broker.start()

@@ -40,6 +40,8 @@ class ServiceSettings(BaseSettings):
     consumer_max_attempts: int = 5
     consumer_backoff_base_s: float = 0.05
     consumer_backoff_max_s: float = 2.0
+    # How soon Kafka gives a dead consumer's partitions to a live one (the broker's minimum is 6 s).
+    consumer_session_timeout_ms: int = 10_000
     # Prefix of every topic and consumer group; empty in production (see topicnames.py).
     topic_namespace: str = ""
     # Crash points for failure tests, e.g. "consumer.after_commit" (see arcadia_platform.faults).

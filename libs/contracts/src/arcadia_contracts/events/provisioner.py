@@ -1,7 +1,7 @@
 """Events on `arcadia.provisioner.v1`, published by the provisioner service."""
 
 from arcadia_contracts.envelope import Event
-from arcadia_contracts.events.deployments import CompensationFailed, ProvisioningAborted
+from arcadia_contracts.events.deployments import ProvisioningAborted
 
 
 class DropletCreated(Event, frozen=True, kw_only=True):
