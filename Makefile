@@ -35,6 +35,9 @@ lint: deps
 bench-pipeline: setup ## outbox -> Kafka -> inbox throughput and latency
 	uv run --frozen python -m benchmarks.pipeline
 
+bench-saga: setup ## provisioning sagas/s and request-to-active latency, whole stack
+	uv run --frozen python -m benchmarks.saga
+
 stop:
 	$(PYTHON) infra/stack.py down
 

@@ -3,7 +3,9 @@ saga benchmark: fresh databases, one private topic namespace, free loopback port
 
 from __future__ import annotations
 
+import asyncio
 import sys
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -134,12 +136,12 @@ class Stack:
         name = f"{slug}.{tenant}"
         records = [r for r in state["records"] if r["name"] in (name, f"{name}.{BASE_DOMAIN}")]
         deployment = uuid.UUID(deployment_id)
-        resources = await self._rows(
+        resources = await self.rows(
             "inventory",
             "SELECT * FROM resources WHERE deployment_id = $1 AND status = 'active'",
             deployment,
         )
-        subscriptions = await self._rows(
+        subscriptions = await self.rows(
             "billing",
             "SELECT * FROM subscriptions WHERE deployment_id = $1 AND status <> 'cancelled'",
             deployment,
@@ -168,7 +170,7 @@ class Stack:
         except TimeoutError:
             return await self.holdings(client, tenant, slug, deployment_id, saga_id)
 
-    async def _rows(self, service: str, sql: str, *args: Any) -> list[dict[str, Any]]:
+    async def rows(self, service: str, sql: str, *args: Any) -> list[dict[str, Any]]:
         conn = await asyncpg.connect(self.databases[service])
         try:
             return [dict(r) for r in await conn.fetch(sql, *args)]
@@ -177,7 +179,7 @@ class Stack:
 
     async def outbox_types(self, service: str, deployment_id: str) -> list[str]:
         """The types of the events a service committed about a deployment, in order."""
-        rows = await self._rows(
+        rows = await self.rows(
             service, "SELECT value FROM outbox WHERE key = $1 ORDER BY id", deployment_id.encode()
         )
         return [decode(row["value"]).type for row in rows]
@@ -291,3 +293,76 @@ async def drop_stack(infra: Infra, stack: Stack) -> None:
             await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     finally:
         await admin.close()
+
+
+@dataclass
+class SagaRun:
+    tenant: str
+    slug: str
+    deployment_id: str = ""
+    saga_id: str = ""
+    sent_at: float = 0.0
+    finished_at: float | None = None
+    status: str | None = None
+
+
+class SagaDriver:
+    """Starts many provisioning sagas (at most `concurrency` unfinished at once, and no faster
+    than `rate` per second) and watches them end in the api's database."""
+
+    def __init__(self, stack: Stack, *, concurrency: int, rate: float = 0.0) -> None:
+        self._stack = stack
+        self._slots = asyncio.Semaphore(concurrency)
+        self._rate = rate
+        self._waiting: dict[str, tuple[SagaRun, asyncio.Future[None]]] = {}
+
+    async def run(self, count: int, *, timeout_s: float = 300) -> list[SagaRun]:
+        runs = [SagaRun(tenant=f"bench-{i % 20}", slug=f"app-{uuid.uuid4().hex[:10]}")
+                for i in range(count)]
+        watcher = asyncio.create_task(self._watch())
+        try:
+            async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=64)) as c:
+                started = time.monotonic()
+                tasks = []
+                for i, run in enumerate(runs):
+                    await self._slots.acquire()
+                    if self._rate > 0:
+                        delay = started + i / self._rate - time.monotonic()
+                        if delay > 0:
+                            await asyncio.sleep(delay)
+                    tasks.append(asyncio.create_task(self._one(c, run)))
+                await asyncio.wait_for(asyncio.gather(*tasks), timeout_s)
+        finally:
+            watcher.cancel()
+        return runs
+
+    async def _one(self, client: httpx.AsyncClient, run: SagaRun) -> None:
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        run.sent_at = time.time()
+        try:
+            run.deployment_id, run.saga_id = await self._stack.provision(
+                client, run.tenant, run.slug
+            )
+            self._waiting[run.saga_id] = (run, done)
+            await done
+        finally:
+            self._slots.release()
+
+    async def _watch(self) -> None:
+        conn = await asyncpg.connect(self._stack.databases["api"])
+        try:
+            while True:
+                await asyncio.sleep(0.02)
+                if not self._waiting:
+                    continue
+                rows = await conn.fetch(
+                    "SELECT id::text AS id, status, EXTRACT(EPOCH FROM finished_at) AS at"
+                    " FROM sagas WHERE id = ANY($1::uuid[]) AND finished_at IS NOT NULL",
+                    list(self._waiting),
+                )
+                for row in rows:
+                    run, done = self._waiting.pop(row["id"])
+                    run.finished_at, run.status = float(row["at"]), row["status"]
+                    done.set_result(None)
+        finally:
+            await conn.close()

@@ -27,6 +27,9 @@ def configure_logging(level: str = "INFO", *, json: bool = True, service: str = 
     if service:
         structlog.contextvars.bind_contextvars(service=service)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    # Libraries log every HTTP request and Kafka rebalance at INFO; keep warnings and above.
+    for noisy in ("httpx", "aiokafka", "faststream", "kafka"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level.upper())))
 
 
 def get_logger(name: str) -> structlog.typing.FilteringBoundLogger:

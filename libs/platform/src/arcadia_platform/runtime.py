@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
@@ -109,6 +110,9 @@ class ServiceRuntime:
                 s.kafka_bootstrap_servers,
                 client_id=f"{s.service_name}-consumer",
                 graceful_timeout=10.0,
+                # FastStream's per-message "Received"/"Processed" lines are debug detail here:
+                # our inbox logs what matters, and formatting two lines per event costs CPU.
+                log_level=logging.DEBUG,
             )
             self.consumer = InboxConsumer(
                 name=self._consumer_name,

@@ -1,0 +1,99 @@
+"""Saga benchmark: N provisioning sagas against cloudsim (zero activation delay), whole stack.
+
+    uv run python -m benchmarks.saga [--count N] [--concurrency C] [--rate R]
+
+Prints and writes (bench-results/saga.json) completed sagas/s and end-to-end latency p50/p99,
+from the client sending POST /api/v1/deployments to the saga's completion (the transaction that
+makes the deployment `active`). Two runs by default: flat out at the given concurrency
+(throughput), then paced at half the measured rate (latency when not saturated).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from arcadia_platform.settings import DEFAULT_DATABASE_URL, DEFAULT_KAFKA
+from arcadia_platform.testing import ROOT, Infra, ServiceProcess
+from tests.stack import SagaDriver, SagaRun, drop_stack, start_stack
+
+RESULTS = ROOT / "bench-results" / "saga.json"
+QUIET = {"ARCADIA_ALL_LOG_LEVEL": "WARNING"}
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def summarise(runs: list[SagaRun], concurrency: int, rate: float) -> dict[str, Any]:
+    done = [r for r in runs if r.status == "completed" and r.finished_at is not None]
+    latencies = [(r.finished_at - r.sent_at) * 1000 for r in done if r.finished_at]
+    elapsed = max(r.finished_at for r in done if r.finished_at) - min(r.sent_at for r in runs)
+    return {
+        "sagas": len(runs),
+        "completed": len(done),
+        "concurrency": concurrency,
+        "target_rate_per_s": rate or "max",
+        "elapsed_s": round(elapsed, 3),
+        "completed_per_s": round(len(done) / elapsed, 1),
+        "latency_ms": {
+            "p50": round(percentile(latencies, 0.5), 1),
+            "p99": round(percentile(latencies, 0.99), 1),
+            "max": round(max(latencies), 1),
+            "mean": round(statistics.fmean(latencies), 1),
+        },
+    }
+
+
+async def run_all(count: int, concurrency: int, rate: float | None) -> list[dict[str, Any]]:
+    infra = Infra(kafka=DEFAULT_KAFKA, database_server=DEFAULT_DATABASE_URL)
+    results = []
+    with tempfile.TemporaryDirectory() as logs:
+
+        def make(args: list[str], env: dict[str, str], name: str) -> ServiceProcess:
+            return ServiceProcess(args, env, Path(logs) / f"{name}.log")
+
+        stack = await start_stack(infra, make, env=QUIET)
+        try:
+            await SagaDriver(stack, concurrency=10).run(20)  # warm-up: groups, pools, JIT-less
+            rates = [rate] if rate is not None else [0.0]
+            for target in rates:
+                runs = await SagaDriver(stack, concurrency=concurrency, rate=target).run(count)
+                results.append(summarise(runs, concurrency, target))
+                print(json.dumps(results[-1]), flush=True)
+            if rate is None:
+                half = max(1.0, results[0]["completed_per_s"] / 2)
+                runs = await SagaDriver(stack, concurrency=concurrency, rate=half).run(
+                    min(count, int(half * 10))
+                )
+                results.append(summarise(runs, concurrency, round(half, 1)))
+                print(json.dumps(results[-1]), flush=True)
+        finally:
+            await drop_stack(infra, stack)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--count", type=int, default=500)
+    parser.add_argument("--concurrency", type=int, default=100)
+    parser.add_argument("--rate", type=float, default=None, help="sagas/s; 0 = flat out")
+    args = parser.parse_args()
+    subprocess.run([sys.executable, str(ROOT / "infra" / "stack.py"), "up"], check=True)
+    subprocess.run([sys.executable, "-m", "arcadia_platform.topics_admin"], check=True)
+    results = asyncio.run(run_all(args.count, args.concurrency, args.rate))
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps({"benchmark": "saga", "runs": results}, indent=2) + "\n")
+    print(f"written to {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,47 @@
+"""Many sagas at once all end, and invariants 1-3 hold over every one of them."""
+
+from __future__ import annotations
+
+import collections
+
+import httpx
+
+from arcadia_platform.testing import eventually
+from tests.saga.test_delivery import HAPPY_OUTBOX
+from tests.stack import SagaDriver, Stack
+
+SAGAS = 200
+
+
+async def test_two_hundred_sagas_at_once_all_complete_with_one_of_everything(
+    stack: Stack, client: httpx.AsyncClient
+) -> None:
+    runs = await SagaDriver(stack, concurrency=SAGAS).run(SAGAS, timeout_s=240)
+
+    assert collections.Counter(run.status for run in runs) == {"completed": SAGAS}
+    state = await stack.sim_state(client)
+    droplets = collections.Counter(
+        tag for d in state["droplets"] for tag in d["tags"] if tag.startswith("saga:")
+    )
+    assert len(droplets) == SAGAS
+    assert set(droplets.values()) == {1}
+    names = collections.Counter(r["name"] for r in state["records"])
+    assert len(names) == SAGAS
+    assert set(names.values()) == {1}
+    resources = await stack.rows(
+        "inventory", "SELECT deployment_id, count(*) AS n FROM resources"
+        " WHERE status = 'active' GROUP BY deployment_id"
+    )
+    assert len(resources) == SAGAS
+    assert {r["n"] for r in resources} == {1}
+
+    async def subscriptions_active() -> bool:
+        rows = await stack.rows(
+            "billing", "SELECT count(*) AS n FROM subscriptions WHERE status = 'active'"
+        )
+        return bool(rows[0]["n"] == SAGAS)
+
+    await eventually(subscriptions_active, timeout_s=30)
+    for run in runs[:20]:  # every service published each of its events once
+        for service, expected in HAPPY_OUTBOX.items():
+            assert await stack.outbox_types(service, run.deployment_id) == expected
