@@ -317,8 +317,10 @@ class SagaDriver:
         self._waiting: dict[str, tuple[SagaRun, asyncio.Future[None]]] = {}
 
     async def run(self, count: int, *, timeout_s: float = 300) -> list[SagaRun]:
-        runs = [SagaRun(tenant=f"bench-{i % 20}", slug=f"app-{uuid.uuid4().hex[:10]}")
-                for i in range(count)]
+        runs = [
+            SagaRun(tenant=f"bench-{i % 20}", slug=f"app-{uuid.uuid4().hex[:10]}")
+            for i in range(count)
+        ]
         watcher = asyncio.create_task(self._watch())
         try:
             async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=64)) as c:

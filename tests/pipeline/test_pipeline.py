@@ -85,6 +85,7 @@ async def test_poison_messages_are_dead_lettered_and_the_partition_moves_on(
 ) -> None:
     pipeline.relay.start()
     pipeline.consumer.start()
+    await wait_ready(pipeline.relay)
     await wait_ready(pipeline.consumer)
     key = str(deployment_of("deployment-poison")).encode()  # same partition as the probes
     future = probe("deployment-poison", 1)
@@ -133,6 +134,7 @@ def future_version(event: object) -> bytes:
 async def test_per_key_order_holds_across_a_batch_of_interleaved_keys(pipeline: Pipeline) -> None:
     pipeline.relay.start()
     pipeline.consumer.start()
+    await wait_ready(pipeline.relay)
     await wait_ready(pipeline.consumer)
     keys = [f"deployment-{n}" for n in range(12)]
     per_key = 25

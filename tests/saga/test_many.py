@@ -29,8 +29,9 @@ async def test_two_hundred_sagas_at_once_all_complete_with_one_of_everything(
     assert len(names) == SAGAS
     assert set(names.values()) == {1}
     resources = await stack.rows(
-        "inventory", "SELECT deployment_id, count(*) AS n FROM resources"
-        " WHERE status = 'active' GROUP BY deployment_id"
+        "inventory",
+        "SELECT deployment_id, count(*) AS n FROM resources"
+        " WHERE status = 'active' GROUP BY deployment_id",
     )
     assert len(resources) == SAGAS
     assert {r["n"] for r in resources} == {1}

@@ -135,6 +135,7 @@ class InboxConsumer:
         handler = self._routes.by_topic.get(self._names.logical(record.topic), {}).get(event.type)
         if handler is None:
             return
+        written_before = self._outbox.written
         attempt = 0
         while True:
             attempt += 1
@@ -157,7 +158,8 @@ class InboxConsumer:
                 await asyncio.sleep(self._retry.delay(attempt))
         if fresh:
             self.handled += 1
-            self._outbox.notify()
+            if self._outbox.written != written_before:
+                self._outbox.notify()
             if self._after_commit is not None:
                 self._after_commit()
             self._crash.hit("consumer.after_commit")

@@ -42,6 +42,8 @@ class Outbox:
     def __init__(self, topic_names: TopicNames | None = None) -> None:
         self.wakeup = asyncio.Event()
         self._names = topic_names or TopicNames()
+        # Rows handed to add_many so far: a consumer wakes the relay only if its handler wrote.
+        self.written = 0
 
     async def add(self, conn: Connection, topic: str, *events: Envelope) -> None:
         await self.add_many(conn, ((topic, event) for event in events))
@@ -58,6 +60,7 @@ class Outbox:
             for topic, event in items
         ]
         if rows:
+            self.written += len(rows)
             await conn.executemany(
                 "INSERT INTO outbox (event_id, topic, key, value, headers)"
                 " VALUES ($1, $2, $3, $4, $5::text::jsonb)",

@@ -111,27 +111,26 @@ async def save(conn: Connection, saga: Saga, request: dict[str, Any] | None = No
         sorted(saga.reports),
         None if request is None else json.dumps(request),
     )
-    await conn.executemany(
+    steps = saga.steps
+    # One statement for all steps (unnest), not one round trip per step.
+    await conn.execute(
         "INSERT INTO saga_steps (saga_id, position, step, status, attempts, started_at,"
-        " finished_at, deadline_at, last_error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        " finished_at, deadline_at, last_error)"
+        " SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[], $5::int[],"
+        " $6::timestamptz[], $7::timestamptz[], $8::timestamptz[], $9::text[])"
         " ON CONFLICT (saga_id, position) DO UPDATE SET status = EXCLUDED.status,"
         " attempts = EXCLUDED.attempts, started_at = EXCLUDED.started_at,"
         " finished_at = EXCLUDED.finished_at, deadline_at = EXCLUDED.deadline_at,"
         " last_error = EXCLUDED.last_error",
-        [
-            (
-                saga.id,
-                s.position,
-                s.name,
-                s.status.value,
-                s.attempts,
-                s.started_at,
-                s.finished_at,
-                s.deadline_at,
-                s.last_error,
-            )
-            for s in saga.steps
-        ],
+        saga.id,
+        [s.position for s in steps],
+        [s.name for s in steps],
+        [s.status.value for s in steps],
+        [s.attempts for s in steps],
+        [s.started_at for s in steps],
+        [s.finished_at for s in steps],
+        [s.deadline_at for s in steps],
+        [s.last_error for s in steps],
     )
 
 
