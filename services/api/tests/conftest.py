@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from arcadia_api.testing import Gateway, start_gateway
+from arcadia_api.testing_stack import Stack, fresh_databases, start_upstreams
 from arcadia_platform.testing import Infra, ServiceProcess, unique
 from arcadia_platform.topics_admin import ensure_topics
 
@@ -34,7 +35,8 @@ def session_processes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]
 async def gateway(
     infra: Infra, session_processes: Callable[..., ServiceProcess]
 ) -> AsyncIterator[Gateway]:
-    """A gateway with its own database and topic namespace; tests use unique tenant ids."""
+    """A gateway with its own database and topic namespace; tests use unique tenant ids. Its
+    upstreams (billing, inventory) are down: closed ports."""
     name = unique("api")
     namespace = unique("napi").replace("_", "")
     await ensure_topics(infra.kafka, namespace=namespace)
@@ -52,6 +54,36 @@ async def gateway(
     finally:
         await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         await admin.close()
+
+
+@pytest.fixture(scope="session")
+async def stack(
+    infra: Infra, session_processes: Callable[..., ServiceProcess]
+) -> AsyncIterator[Stack]:
+    """A gateway with real billing, inventory and cloudsim processes behind it, all on fresh
+    databases and one topic namespace. Shared: tests use unique tenants and deployments."""
+    namespace = unique("nstk").replace("_", "")
+    await ensure_topics(infra.kafka, namespace=namespace)
+    async with fresh_databases(infra, "api", "billing", "inventory") as databases:
+        upstreams = start_upstreams(
+            session_processes,
+            billing_database=databases["billing"],
+            inventory_database=databases["inventory"],
+            namespace=namespace,
+            kafka=infra.kafka,
+        )
+        running = await start_gateway(
+            session_processes,
+            database_url=databases["api"],
+            namespace=namespace,
+            kafka=infra.kafka,
+            billing_url=upstreams.billing_url,
+            inventory_url=upstreams.inventory_url,
+        )
+        await upstreams.ready()  # started meanwhile
+        yield Stack(running, upstreams)
+        running.process.stop()
+        upstreams.stop()
 
 
 @pytest.fixture

@@ -1,10 +1,12 @@
-"""Schemathesis over /schema/openapi.json against the running gateway: no 5xx, no answer that
-breaks the schema, and schema-violating input refused with a 4xx."""
+"""Schemathesis over /schema/openapi.json against the running gateway, with billing, inventory
+and the cloud simulator behind it: no 5xx, no answer that breaks the schema, and
+schema-violating input refused with a 4xx."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -23,8 +25,10 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from arcadia_api.testing import OPERATOR_ROLES, Gateway
+from arcadia_api.testing_stack import Stack
+from arcadia_platform.testing import unique
 
-EXAMPLES = 50  # per operation, mode and path variant: about 750 requests, ~15 s
+EXAMPLES = 50  # per operation, mode and variant: about 2500 requests, ~25 s
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -34,8 +38,20 @@ CHECKS = [
 ]
 
 
-def fuzz(gw: Gateway, headers: dict[str, str], deployment_id: str) -> Counter[tuple[str, int]]:
-    """Run every operation in both generation modes; counts (operation, status) answered."""
+@dataclass(frozen=True)
+class Known:
+    """An existing deployment for every `{deployment_id}` operation, and per operation label
+    extra positive variants (`as_strategy` keywords: `path_parameters`, `body`)."""
+
+    deployment_id: str
+    variants: dict[str, list[dict[str, Any]]]
+
+
+def fuzz(gw: Gateway, headers: dict[str, str], known: Known) -> Counter[tuple[str, int]]:
+    """Run every operation in both generation modes; counts (operation, status) answered.
+
+    Positive cases also run with `known` path parameters and bodies: existing deployments and
+    catalog entries, so that the operations are driven past their 404 and 422 answers too."""
     schema = schemathesis.openapi.from_url(f"{gw.url}/schema/openapi.json")
     # Auth is ours to send, not a parameter to fuzz; unknown query parameters are ignored by
     # design (only unknown body fields are refused), so negative cases do not invent them.
@@ -45,16 +61,14 @@ def fuzz(gw: Gateway, headers: dict[str, str], deployment_id: str) -> Counter[tu
         assert isinstance(result, Ok), result
         operation = result.ok()
         label = f"{operation.method.upper()} {operation.path}"
-        paths: list[dict[str, Any] | None] = [None]
+        variants: list[dict[str, Any]] = [{}, *known.variants.get(label, [])]
         if "{deployment_id}" in operation.path:
-            paths.append({"deployment_id": deployment_id})  # an existing one, not only 404s
+            variants.append({"path_parameters": {"deployment_id": known.deployment_id}})
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             negative = mode is GenerationMode.NEGATIVE
             checks = [*CHECKS, negative_data_rejection] if negative else CHECKS
-            for path_parameters in paths[:1] if negative else paths:
-                strategy = operation.as_strategy(
-                    generation_mode=mode, path_parameters=path_parameters
-                )
+            for variant in variants[:1] if negative else variants:
+                strategy = operation.as_strategy(generation_mode=mode, **variant)
                 try:
                     property_test(strategy, gw.url, headers, checks, label, answered)()
                 except Unsatisfiable:
@@ -85,17 +99,62 @@ def property_test(
     return run
 
 
-async def test_schemathesis_finds_no_5xx_and_no_schema_violation(
-    client: httpx.AsyncClient, gateway: Gateway, tenant: str
-) -> None:
-    operator = gateway.auth(tenant, roles=OPERATOR_ROLES, sub="fuzzer")
-    created = await client.post("/api/v1/deployments", json={"slug": "fuzz"}, headers=operator)
-    assert created.status_code == 201
+async def test_schemathesis_finds_no_5xx_and_no_schema_violation(stack: Stack) -> None:
+    gw = stack.gateway
+    operator = gw.auth(unique("tenant"), roles=OPERATOR_ROLES, sub="fuzzer")
+    async with httpx.AsyncClient(base_url=f"{gw.url}/api/v1", timeout=20) as api:
+        known = await known_things(api, operator)
 
-    answered = await asyncio.to_thread(fuzz, gateway, operator, created.json()["id"])
+    answered = await asyncio.to_thread(fuzz, gw, operator, known)
 
     operations = {label for label, _ in answered}
-    assert len(operations) == 7
+    assert len(operations) == 20
     # Every operation was driven to success at least once, not only to its error paths.
     assert {label for label, status in answered if 200 <= status < 300} == operations
-    assert (await client.get("/ready")).status_code == 200
+    async with httpx.AsyncClient(base_url=gw.url) as http:
+        assert (await http.get("/ready")).status_code == 200
+
+
+async def known_things(api: httpx.AsyncClient, operator: dict[str, str]) -> Known:
+    """A deployment, a subscribed one, a fresh one, and a plan and an add-on of the fuzzer's own
+    (so that fuzzed prices never reach the seeded catalog other tests use)."""
+    ids = []
+    for slug in ("fuzz", "fuzz-subscribed", "fuzz-fresh"):
+        created = await api.post("/deployments", json={"slug": slug}, headers=operator)
+        assert created.status_code == 201, created.text
+        ids.append(created.json()["id"])
+    plain, subscribed, fresh = ids
+    studio = {"plan_code": "studio"}
+    answer = await api.post(f"/deployments/{subscribed}/subscribe", json=studio, headers=operator)
+    assert answer.status_code == 201, answer.text
+    plan, addon = unique("fuzzplan"), unique("fuzzaddon")
+    new_plan = {"code": plan, "name": "Fuzz", "monthly_price_cents": 100, "droplet_size": "s-1"}
+    assert (await api.post("/plans", json=new_plan, headers=operator)).status_code == 201
+    new_addon = {"code": addon, "name": "Fuzz", "unit": "u", "price_cents": 1}
+    assert (await api.post("/addons", json=new_addon, headers=operator)).status_code == 201
+    base, on = "/api/v1", "/api/v1/deployments/{deployment_id}"
+    return Known(
+        plain,
+        {
+            f"POST {on}/subscribe": [
+                {"path_parameters": {"deployment_id": fresh}, "body": studio},
+            ],
+            f"POST {on}/plan": [
+                {
+                    "path_parameters": {"deployment_id": subscribed},
+                    "body": {"plan_code": "studio_pro"},
+                },
+            ],
+            f"POST {on}/addons": [
+                {
+                    "path_parameters": {"deployment_id": subscribed},
+                    "body": {"addons": [{"code": "storage_50gb"}]},
+                },
+            ],
+            f"POST {base}/plans/{{code}}/versions": [{"path_parameters": {"code": plan}}],
+            f"POST {base}/plans/{{code}}/versions/{{version}}/retire": [
+                {"path_parameters": {"code": plan, "version": 1}}
+            ],
+            f"POST {base}/addons/{{code}}/prices": [{"path_parameters": {"code": addon}}],
+        },
+    )

@@ -10,10 +10,17 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, OpenAPI, SecurityScheme
 
+from arcadia_api.adapters.billing_client import BillingClient
+from arcadia_api.adapters.inventory_client import InventoryClient
 from arcadia_api.auth import BearerAuthMiddleware, provide_principal
+from arcadia_api.billing_requests import REQUEST_BODIES
 from arcadia_api.config import ApiSettings
+from arcadia_api.controllers.billing import BillingController
+from arcadia_api.controllers.catalog import CatalogController
 from arcadia_api.controllers.deployments import DeploymentController
+from arcadia_api.controllers.operations import OperationsController
 from arcadia_api.controllers.sagas import SagaController
+from arcadia_api.controllers.subscriptions import SubscriptionController
 from arcadia_api.controllers.tenants import TenantController
 from arcadia_api.idempotency import Idempotency
 from arcadia_api.problem import handle_exception
@@ -98,6 +105,9 @@ def create_app(settings: ApiSettings) -> Litestar:
     runtime.background.append(run_deadlines)
     verifier = TokenVerifier(settings)
     idempotency = Idempotency(runtime, ttl_s=settings.idempotency_ttl_s)
+    # One connection pool per upstream for the app's life; no I/O until the first call.
+    billing = BillingClient.of(settings)
+    inventory = InventoryClient.of(settings)
 
     def provide_runtime() -> ServiceRuntime:
         return runtime
@@ -105,15 +115,31 @@ def create_app(settings: ApiSettings) -> Litestar:
     def provide_idempotency() -> Idempotency:
         return idempotency
 
+    def provide_billing() -> BillingClient:
+        return billing
+
+    def provide_inventory() -> InventoryClient:
+        return inventory
+
     api = Router(
         path="/api/v1",
-        route_handlers=[DeploymentController, TenantController, SagaController],
+        route_handlers=[
+            DeploymentController,
+            SubscriptionController,
+            TenantController,
+            SagaController,
+            CatalogController,
+            BillingController,
+            OperationsController,
+        ],
         middleware=[DefineMiddleware(BearerAuthMiddleware, verifier=verifier)],
         security=[{BEARER: []}],
         dependencies={
             "principal": Provide(provide_principal, sync_to_thread=False),
             "runtime": Provide(provide_runtime, sync_to_thread=False),
             "idempotency": Provide(provide_idempotency, sync_to_thread=False),
+            "billing": Provide(provide_billing, sync_to_thread=False),
+            "inventory": Provide(provide_inventory, sync_to_thread=False),
         },
     )
     app = service_app(
@@ -122,6 +148,7 @@ def create_app(settings: ApiSettings) -> Litestar:
         exception_handlers={Exception: handle_exception},
         before_request=check_request_body,
         openapi_config=openapi_config(),
+        on_shutdown=[billing.aclose, inventory.aclose],
     )
     document_strict_bodies(app.openapi_schema)
     return app
@@ -130,7 +157,14 @@ def create_app(settings: ApiSettings) -> Litestar:
 def document_strict_bodies(openapi: OpenAPI) -> None:
     """Say in the schema what the request Structs enforce: no properties beyond the declared."""
     schemas = openapi.components.schemas or {}
-    for struct in (AddonRequest, CreateDeployment, TransitionRequest, BillingOverrideRequest):
+    strict: tuple[type[msgspec.Struct], ...] = (
+        AddonRequest,
+        CreateDeployment,
+        TransitionRequest,
+        BillingOverrideRequest,
+        *REQUEST_BODIES,
+    )
+    for struct in strict:
         info = msgspec.inspect.type_info(struct)
         if isinstance(info, msgspec.inspect.StructType) and info.forbid_unknown_fields:
             schemas[struct.__name__].additional_properties = False

@@ -34,3 +34,10 @@ class ApiSettings(ServiceSettings):
     saga_step_timeout_s: float = Field(default=120.0, gt=0)
     compensation_timeout_s: float = Field(default=600.0, gt=0)
     saga_tick_s: float = Field(default=0.25, gt=0)
+
+    # The internal APIs the gateway calls over httpx, and how long one call may take. Drift
+    # reads the whole cloud provider account, so it gets its own, longer budget.
+    billing_url: str = "http://127.0.0.1:8001"
+    inventory_url: str = "http://127.0.0.1:8003"
+    upstream_timeout_s: float = Field(default=5.0, gt=0, le=120)
+    drift_timeout_s: float = Field(default=60.0, gt=0, le=600)

@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Final
 
 import msgspec
-from litestar import Response
+from litestar import Request, Response
+from litestar.datastructures import State
 from litestar.params import Parameter
 
 from arcadia_api.adapters.idempotency import PostgresIdempotencyKeys, StoredAnswer
+from arcadia_api.principal import Principal
 from arcadia_api.problem import PROBLEM_JSON, ProblemError, problem_for
 from arcadia_platform.db import Connection
 from arcadia_platform.logs import get_logger
@@ -75,6 +77,11 @@ class Outcome:
 
 
 Work = Callable[[Connection], Awaitable[Outcome]]
+
+
+def outcome(status_code: int, value: msgspec.Struct) -> Outcome:
+    """A JSON answer to store and send."""
+    return Outcome(status_code, msgspec.to_builtins(value))
 
 
 def fingerprint(method: str, path: str, payload: msgspec.Struct) -> str:
@@ -137,3 +144,23 @@ class Idempotency:
             StoredAnswer(request_print, outcome.status_code, outcome.media_type, outcome.body),
         )
         return outcome
+
+
+async def respond(
+    request: Request[Principal, str, State],
+    idempotency: Idempotency,
+    principal: Principal,
+    key: str | None,
+    data: msgspec.Struct,
+    work: Work,
+) -> Response[Any]:
+    """Run a POST's `work` once per (caller's tenant, Idempotency-Key) and answer it."""
+    answer = await idempotency.run(
+        tenant_id=principal.tenant_id,
+        key=key,
+        method=request.method,
+        path=request.url.path,
+        payload=data,
+        work=work,
+    )
+    return answer.response()

@@ -151,7 +151,10 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
     """Litestar exception handler for every exception: log it, answer with a problem."""
     problem, headers = problem_for(exc)
     problem = msgspec.structs.replace(problem, instance=request.url.path)
-    if problem.status >= 500:
+    if isinstance(exc, ProblemError) and problem.status >= 500:
+        # A decided answer (e.g. an upstream out of reach), logged where it was decided.
+        log.warning("request.failed", path=request.url.path, status=problem.status)
+    elif problem.status >= 500:
         log.error("request.failed", path=request.url.path, method=request.method, exc_info=exc)
     else:
         log.info("request.rejected", path=request.url.path, status=problem.status)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 import msgspec
 from msgspec import Meta
 
+from arcadia_api.billing_schemas import Subscription
 from arcadia_api.domain import Deployment, DeploymentEvent, DeploymentState, LlmMode
 from arcadia_api.saga.model import Saga, SagaKind, SagaStatus, StepStatus
 
@@ -121,11 +122,13 @@ class ProvisioningStarted(msgspec.Struct, frozen=True, kw_only=True):
 
 class DeploymentDetail(msgspec.Struct, frozen=True, kw_only=True):
     """A deployment with its lifecycle history, its subscription and its sagas (latest in
-    `saga`; every one, oldest first, in `sagas`)."""
+    `saga`; every one, oldest first, in `sagas`). `subscription` is null when the deployment has
+    none, or when billing could not be asked: then `subscription_error` says so."""
 
     deployment: Deployment
     events: list[DeploymentEvent]
-    subscription: dict[str, Any] | None = None
+    subscription: Subscription | None = None
+    subscription_error: str | None = None
     saga: SagaView | None = None
     sagas: list[SagaView] = msgspec.field(default_factory=list)
 

@@ -23,6 +23,11 @@ def free_port() -> int:
         return port
 
 
+def closed_url() -> str:
+    """An address where nothing listens: an upstream that is down."""
+    return f"http://127.0.0.1:{free_port()}"
+
+
 def settings_for_tests(**overrides: object) -> ApiSettings:
     return ApiSettings.model_validate({"jwt_secret": TEST_SECRET, **overrides})
 
@@ -60,7 +65,10 @@ async def start_gateway(
     database_url: str,
     namespace: str,
     kafka: str,
+    billing_url: str | None = None,
+    inventory_url: str | None = None,
 ) -> Gateway:
+    """Without `billing_url` / `inventory_url`, those upstreams are down (closed ports)."""
     port = free_port()
     env = {
         "ARCADIA_API_DATABASE_URL": database_url,
@@ -68,6 +76,8 @@ async def start_gateway(
         "ARCADIA_API_HTTP_PORT": str(port),
         "ARCADIA_API_JWT_SECRET": TEST_SECRET,
         "ARCADIA_API_RELAY_POLL_INTERVAL_S": "0.1",
+        "ARCADIA_API_BILLING_URL": billing_url or closed_url(),
+        "ARCADIA_API_INVENTORY_URL": inventory_url or closed_url(),
         "KAFKA_BOOTSTRAP_SERVERS": kafka,
     }
     process = make_process([sys.executable, "-m", "arcadia_api"], env, f"api-{port}")

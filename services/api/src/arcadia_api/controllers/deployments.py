@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
-import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 
-from arcadia_api import handlers, queries
+from arcadia_api import handlers, queries, subscriptions
+from arcadia_api.adapters.billing_client import BillingClient
 from arcadia_api.auth import operator_only
 from arcadia_api.config import ApiSettings
 from arcadia_api.domain import Deployment, DeploymentState
-from arcadia_api.idempotency import Idempotency, IdempotencyKey, Outcome, Work
+from arcadia_api.idempotency import Idempotency, IdempotencyKey, Outcome, outcome, respond
 from arcadia_api.principal import Principal
 from arcadia_api.problem import problem_responses
 from arcadia_api.saga.model import SagaTimeouts
@@ -55,10 +55,6 @@ def saga_timeouts(runtime: ServiceRuntime) -> SagaTimeouts:
     return SagaTimeouts.of(
         settings.saga_timeout_s, settings.saga_step_timeout_s, settings.compensation_timeout_s
     )
-
-
-def _json(status_code: int, value: msgspec.Struct) -> Outcome:
-    return Outcome(status_code, msgspec.to_builtins(value))
 
 
 class DeploymentController(Controller):
@@ -113,18 +109,23 @@ class DeploymentController(Controller):
                 started = ProvisioningStarted(
                     deployment=created.deployment, saga_id=created.saga_id
                 )
-                return _json(202, started)
-            return _json(201, created.deployment)
+                return outcome(202, started)
+            return outcome(201, created.deployment)
 
-        return await _run(request, idempotency, principal, idempotency_key, data, work)
+        return await respond(request, idempotency, principal, idempotency_key, data, work)
 
     @get("/{deployment_id:uuid}", responses=problem_responses(400, 401, 404))
     async def get_deployment(
-        self, runtime: ServiceRuntime, principal: Principal, deployment_id: UUID
+        self,
+        runtime: ServiceRuntime,
+        billing: BillingClient,
+        principal: Principal,
+        deployment_id: UUID,
     ) -> DeploymentDetail:
-        """The deployment and its lifecycle events (subscription and saga: later issues)."""
+        """The deployment, its lifecycle events, its subscription (from billing) and its sagas."""
         async with runtime.pool.acquire() as conn:
-            return await queries.deployment_detail(conn, principal, deployment_id)
+            detail = await queries.deployment_detail(conn, principal, deployment_id)
+        return await subscriptions.with_subscription(billing, detail)
 
     @post(
         "/{deployment_id:uuid}/transition",
@@ -152,9 +153,9 @@ class DeploymentController(Controller):
             moved = await handlers.transition_deployment(
                 conn, runtime.outbox, principal, deployment_id, data, saga_timeouts(runtime)
             )
-            return _json(202 if moved.accepted else 200, moved.deployment)
+            return outcome(202 if moved.accepted else 200, moved.deployment)
 
-        return await _run(request, idempotency, principal, idempotency_key, data, work)
+        return await respond(request, idempotency, principal, idempotency_key, data, work)
 
     @post(
         "/{deployment_id:uuid}/billing-override",
@@ -178,25 +179,6 @@ class DeploymentController(Controller):
             changed = await handlers.set_billing_override(
                 conn, runtime.outbox, principal, deployment_id, data
             )
-            return _json(200, changed)
+            return outcome(200, changed)
 
-        return await _run(request, idempotency, principal, idempotency_key, data, work)
-
-
-async def _run(
-    request: AnyRequest,
-    idempotency: Idempotency,
-    principal: Principal,
-    key: str | None,
-    data: msgspec.Struct,
-    work: Work,
-) -> Response[Any]:
-    outcome = await idempotency.run(
-        tenant_id=principal.tenant_id,
-        key=key,
-        method=request.method,
-        path=request.url.path,
-        payload=data,
-        work=work,
-    )
-    return outcome.response()
+        return await respond(request, idempotency, principal, idempotency_key, data, work)
