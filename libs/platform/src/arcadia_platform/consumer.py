@@ -119,7 +119,7 @@ class InboxConsumer:
             ack_policy=AckPolicy.NACK_ON_ERROR,
             batch=True,
             max_records=self._max_batch,
-            batch_timeout_ms=20,
+            batch_timeout_ms=5,
             max_poll_interval_ms=300_000,
             session_timeout_ms=self._session_timeout_ms,
             heartbeat_interval_ms=max(1000, self._session_timeout_ms // 4),

@@ -36,6 +36,8 @@ def create_app(settings: ProvisionerSettings) -> Litestar:
             max_retries=settings.do_max_retries,
             backoff_base_s=settings.do_backoff_base_s,
             requests_per_minute=settings.do_requests_per_minute or None,
+            # Creates are serialised per saga (advisory lock): no racing callers to settle.
+            settle_after_create=False,
         )
     )
     workers: list[JobWorker] = []

@@ -229,6 +229,9 @@ class JobWorker:
             image=DROPLET_IMAGE,
             tags=droplet_tags(row["saga_id"], row["deployment_id"]),
             tag=saga_tag(row["saga_id"]),
+            # A first attempt cannot have created it; any later one (after a crash, a timeout,
+            # a 5xx) looks it up by its saga tag before creating.
+            look_first=job["attempts"] > 1,
         )
         self._crash.hit("provisioner.after_provider_call")
         async with conn.transaction():

@@ -9,7 +9,15 @@ from arcadia_provisioner.adapters.digitalocean.models import DomainRecord, Dropl
 
 class CloudProvider(Protocol):
     async def ensure_droplet(
-        self, *, name: str, region: str, size: str, image: str, tags: list[str], tag: str
+        self,
+        *,
+        name: str,
+        region: str,
+        size: str,
+        image: str,
+        tags: list[str],
+        tag: str,
+        look_first: bool = True,
     ) -> Droplet: ...
 
     async def get_droplet(self, droplet_id: int) -> Droplet: ...

@@ -63,6 +63,8 @@ class ApiBase:
                 if found is not None:
                     return found
                 continue
+            if not self._config.settle_after_create:
+                return created
             # Listing may lag behind a create: then what the create answered is the answer.
             settled = await find()
             return settled if settled is not None else created

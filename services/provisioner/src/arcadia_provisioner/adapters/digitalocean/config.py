@@ -25,6 +25,10 @@ class DigitalOceanConfig:
     max_rate_limit_waits: int = 8
     max_retry_after_s: float = 60.0
     poll_interval_s: float = 2.0
+    # After a successful create, list again so that racing callers settle on the oldest object
+    # (and destroy the younger). A caller that serialises its creates (one lock per saga) can
+    # turn it off and save a request per create.
+    settle_after_create: bool = True
     # Items per page of list calls (DigitalOcean allows up to 200).
     page_size: int = 200
     user_agent: str = "arcadia-provisioner"

@@ -70,11 +70,17 @@ class DropletCalls(ApiBase):
         size: str,
         image: str | int,
         tags: Sequence[str] = (),
+        look_first: bool = True,
     ) -> Droplet:
-        """The droplet named `name` tagged `tag` (plus `tags`), created only if none exists."""
-        existing = await self._droplet_named(name, tag)
-        if existing is not None:
-            return existing
+        """The droplet named `name` tagged `tag` (plus `tags`), created only if none exists.
+
+        `look_first=False` skips the lookup before the first create: only for a caller that
+        knows no earlier call can have made it (e.g. a job's first attempt).
+        """
+        if look_first:
+            existing = await self._droplet_named(name, tag)
+            if existing is not None:
+                return existing
         all_tags = [tag, *(t for t in tags if t != tag)]
 
         async def create() -> Droplet:
