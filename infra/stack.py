@@ -23,7 +23,9 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 STATE = ROOT / ".local"
@@ -47,7 +49,7 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
-def wait_for(predicate, what: str, timeout: float = 90.0) -> None:  # type: ignore[no-untyped-def]
+def wait_for(predicate: Callable[[], bool], what: str, timeout: float = 90.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -229,7 +231,9 @@ def pg_data_dir(run_as: str | None) -> Path:
     return outside
 
 
-def pg_run(run_as: str | None, args: list[str], **kwargs) -> subprocess.CompletedProcess[bytes]:  # type: ignore[no-untyped-def]
+def pg_run(
+    run_as: str | None, args: list[str], **kwargs: Any
+) -> subprocess.CompletedProcess[bytes]:
     command = ["runuser", "-u", run_as, "--", *args] if run_as else args
     return subprocess.run(command, **kwargs)
 
@@ -372,14 +376,18 @@ def status() -> None:
     print(f"postgresql 127.0.0.1:{PG_PORT} {'up' if port_open(PG_PORT) else 'down'}")
 
 
+def print_env() -> None:
+    print("\n".join(env_lines()))
+
+
 def main(argv: list[str]) -> None:
-    commands = {
+    commands: dict[str, Callable[[], object]] = {
         "up": up,
         "down": down,
         "status": status,
         "kafka-jars": kafka_jars,
         "pg-install": pg_install,
-        "env": lambda: print("\n".join(env_lines())),
+        "env": print_env,
     }
     if len(argv) != 2 or argv[1] not in commands:
         raise SystemExit(f"usage: {argv[0]} {{{'|'.join(commands)}}}")
