@@ -131,7 +131,12 @@ class JobWorker:
                 if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", key):
                     return  # another worker holds this saga
                 try:
-                    await self._execute(conn, job_id)
+                    # Holding the saga's lock, run what the job made due at once (e.g. the wait
+                    # after a create) instead of handing it back to the dispatcher.
+                    next_job: int | None = job_id
+                    while next_job is not None:
+                        await self._execute(conn, next_job)
+                        next_job = await repo.due_job_of(conn, saga_id)
                 finally:
                     await conn.execute("SELECT pg_advisory_unlock($1)", key)
         except asyncio.CancelledError:

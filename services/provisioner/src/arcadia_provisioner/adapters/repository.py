@@ -79,6 +79,16 @@ async def due_jobs(conn: Connection, limit: int, exclude: list[UUID]) -> list[as
     return list(rows)
 
 
+async def due_job_of(conn: Connection, saga_id: UUID) -> int | None:
+    """A job of this saga that is due now, if any."""
+    job_id: int | None = await conn.fetchval(
+        "SELECT id FROM jobs WHERE saga_id = $1 AND done_at IS NULL AND run_at <= now()"
+        " ORDER BY run_at LIMIT 1",
+        saga_id,
+    )
+    return job_id
+
+
 async def claim(conn: Connection, job_id: int) -> asyncpg.Record | None:
     """Count an attempt at a job that is still due (the caller holds the saga's lock)."""
     row: asyncpg.Record | None = await conn.fetchrow(
