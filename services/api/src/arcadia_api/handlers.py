@@ -22,6 +22,7 @@ from arcadia_api.domain import (
 )
 from arcadia_api.principal import Principal
 from arcadia_api.saga import repository as sagas
+from arcadia_api.saga.abort import PRODUCER, abort_and_announce
 from arcadia_api.saga.model import Saga, SagaKind, SagaStatus, SagaTimeouts
 from arcadia_api.schemas import BillingOverrideRequest, CreateDeployment, TransitionRequest
 from arcadia_contracts import envelope, topics
@@ -31,14 +32,12 @@ from arcadia_contracts.events.deployments import (
     DeploymentProvisioningRequested,
     DeploymentStateChanged,
     DeploymentTeardownRequested,
-    ProvisioningAborted,
 )
 from arcadia_platform.db import Connection
 from arcadia_platform.logs import get_logger
 from arcadia_platform.outbox import Outbox
 
 log = get_logger(__name__)
-PRODUCER = "api"
 CREATED = "created"
 SYSTEM_ACTOR = "system"
 
@@ -219,22 +218,9 @@ async def _abort_provisioning(
     if saga is None or saga.status not in (SagaStatus.RUNNING, SagaStatus.COMPENSATING):
         return False
     if saga.status is SagaStatus.RUNNING:
-        now = datetime.now(UTC)
         why = f"cancelled by {principal.sub}" + (f": {reason}" if reason else "")
-        step = saga.current_step
-        saga.abort(step, why, now)
-        saga.deadline_at = now + timeouts.compensation
-        await sagas.save(conn, saga)
-        await outbox.add(
-            conn,
-            topics.DEPLOYMENTS,
-            envelope(
-                ProvisioningAborted(failed_step=step, reason=why),
-                producer=PRODUCER,
-                tenant_id=deployment.tenant_id,
-                deployment_id=deployment.id,
-                saga_id=saga.id,
-            ),
+        await abort_and_announce(
+            conn, outbox, saga, saga.current_step, why, datetime.now(UTC), timeouts.compensation
         )
         log.info("saga.cancelled_by_user", saga_id=str(saga.id), actor=principal.sub)
     return True

@@ -86,6 +86,9 @@ class SagaTimeouts:
         )
 
 
+DEFAULT_TIMEOUTS: Final = SagaTimeouts()
+
+
 @dataclass
 class Step:
     name: str
@@ -216,11 +219,19 @@ class Saga:
         self.status = SagaStatus.COMPLETED
         self.finished_at = now
 
-    def abort(self, failed_step: str, reason: str, now: datetime) -> bool:
-        """Start compensating; False if the saga was not running (an abort is taken once)."""
+    def abort(
+        self,
+        failed_step: str,
+        reason: str,
+        now: datetime,
+        compensation: timedelta = DEFAULT_TIMEOUTS.compensation,
+    ) -> bool:
+        """Start compensating, which must end within `compensation`; False if the saga was not
+        running (an abort is taken once)."""
         if self.status is not SagaStatus.RUNNING:
             return False
         self.status = SagaStatus.COMPENSATING
+        self.deadline_at = now + compensation
         self.failed_step = failed_step
         self.reason = reason
         for step in self.steps:

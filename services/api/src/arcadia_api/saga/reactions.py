@@ -13,6 +13,7 @@ from arcadia_api import handlers
 from arcadia_api.config import ApiSettings
 from arcadia_api.domain import DeploymentState
 from arcadia_api.saga import repository as sagas
+from arcadia_api.saga.abort import PRODUCER
 from arcadia_api.saga.model import (
     COMPENSATION_REPORTS,
     TEARDOWN_REPORTS,
@@ -76,7 +77,7 @@ class SagaReactions:
             topics.DEPLOYMENTS,
             envelope(
                 activated,
-                producer=handlers.PRODUCER,
+                producer=PRODUCER,
                 tenant_id=saga.tenant_id,
                 deployment_id=saga.deployment_id,
                 caused_by=cause,
@@ -91,8 +92,8 @@ class SagaReactions:
         saga = await self._saga_of(conn, event)
         if saga is None:
             return
-        if saga.abort(abort.failed_step, abort.reason, now()):
-            saga.deadline_at = now() + timedelta(seconds=self._settings.compensation_timeout_s)
+        compensation = timedelta(seconds=self._settings.compensation_timeout_s)
+        if saga.abort(abort.failed_step, abort.reason, now(), compensation):
             log.info(
                 "saga.compensating",
                 saga_id=str(saga.id),

@@ -13,13 +13,11 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from arcadia_api import handlers
 from arcadia_api.config import ApiSettings
 from arcadia_api.saga import repository as sagas
+from arcadia_api.saga.abort import abort_and_announce
 from arcadia_api.saga.model import Saga, SagaKind, SagaStatus
 from arcadia_api.saga.reactions import SagaReactions
-from arcadia_contracts import envelope, topics
-from arcadia_contracts.events.deployments import ProvisioningAborted
 from arcadia_platform.db import Connection
 from arcadia_platform.logs import get_logger
 from arcadia_platform.outbox import Outbox
@@ -66,18 +64,6 @@ class SagaDeadlines:
         if expiry is None:
             return
         step, reason = expiry
-        saga.abort(step, reason, now)
-        saga.deadline_at = now + timedelta(seconds=self._settings.compensation_timeout_s)
-        await self._outbox.add(
-            conn,
-            topics.DEPLOYMENTS,
-            envelope(
-                ProvisioningAborted(failed_step=step, reason=reason),
-                producer=handlers.PRODUCER,
-                tenant_id=saga.tenant_id,
-                deployment_id=saga.deployment_id,
-                saga_id=saga.id,
-            ),
-        )
-        await sagas.save(conn, saga)
+        compensation = timedelta(seconds=self._settings.compensation_timeout_s)
+        await abort_and_announce(conn, self._outbox, saga, step, reason, now, compensation)
         log.warning("saga.deadline_exceeded", saga_id=str(saga.id), step=step, reason=reason)
