@@ -137,7 +137,11 @@ def kafka_up() -> None:
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
         log("formatting Kafka storage")
         subprocess.run(
-            kafka_java("kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config)),
+            # `--cluster-id=ID` in one word: a random id may start with "-", which argparse would
+            # take for an option as a separate argument.
+            kafka_java(
+                "kafka.tools.StorageTool", "format", f"--cluster-id={cluster_id}", "-c", str(config)
+            ),
             check=True,
             stdout=subprocess.DEVNULL,
         )
@@ -285,8 +289,10 @@ def pg_up() -> None:
                 "unix_socket_directories = ''\n"
                 "max_connections = 300\n"
                 "shared_buffers = 256MB\n"
+                # Durable: the inbox's promise (effects once) needs every commit that a Kafka
+                # offset was committed after to survive a crash. Services refuse anything less.
                 "fsync = on\n"
-                "synchronous_commit = off\n"
+                "synchronous_commit = on\n"
                 "max_locks_per_transaction = 128\n"
             )
     log(f"starting PostgreSQL on 127.0.0.1:{PG_PORT}")
@@ -298,6 +304,9 @@ def pg_up() -> None:
             str(data),
             "-l",
             str(data / "server.log"),
+            # Also for clusters initialised before durability was the default.
+            "-o",
+            "-c fsync=on -c synchronous_commit=on",
             "-w",
             "-t",
             "60",

@@ -34,6 +34,42 @@ class MigrationError(Exception):
     """A migration set is inconsistent with what the database has applied."""
 
 
+class NonDurableDatabaseError(RuntimeError):
+    """The database server may lose committed transactions in a crash."""
+
+
+# Settings whose value makes a commit survive a crash of the server: any value but these loses
+# acknowledged commits (synchronous_commit = off) or risks the whole cluster (fsync = off).
+DURABLE_VALUES = {"fsync": {"on"}, "synchronous_commit": {"on", "local", "remote_write", "remote_apply"}}
+
+
+async def non_durable_settings(conn: Connection) -> dict[str, str]:
+    """The durability settings of this session's server that are not durable (name -> value)."""
+    found: dict[str, str] = {}
+    for name, durable in DURABLE_VALUES.items():
+        value = str(await conn.fetchval(f"SHOW {name}"))
+        if value not in durable:
+            found[name] = value
+    return found
+
+
+async def require_durable(pool: Pool, *, allow_non_durable: bool, setting_name: str) -> None:
+    """Refuse to run on a database that can forget a commit whose Kafka offset was committed."""
+    async with pool.acquire() as conn:
+        weak = await non_durable_settings(conn)
+    if not weak:
+        return
+    described = ", ".join(f"{k} = {v}" for k, v in sorted(weak.items()))
+    if allow_non_durable:
+        log.warning("database.non_durable_allowed", settings=described)
+        return
+    raise NonDurableDatabaseError(
+        f"the database is not durable ({described}): a crash can lose transactions whose"
+        f" Kafka offsets are already committed. Turn the setting on in postgresql.conf, or set"
+        f" {setting_name}=true for a throwaway database"
+    )
+
+
 @dataclass(frozen=True)
 class Migration:
     component: str

@@ -18,7 +18,7 @@ from faststream.kafka import KafkaBroker
 
 from arcadia_contracts.codec import REGISTRY, Registry
 from arcadia_platform.consumer import InboxConsumer, RetryPolicy, Routes
-from arcadia_platform.db import create_pool, migrate
+from arcadia_platform.db import create_pool, migrate, require_durable
 from arcadia_platform.dlq import DeadLetters
 from arcadia_platform.faults import CrashPoints
 from arcadia_platform.logs import configure_logging, get_logger
@@ -83,6 +83,11 @@ class ServiceRuntime:
         configure_logging(s.log_level, json=s.log_json, service=s.service_name)
         self._pool = await create_pool(
             s.database_url, min_size=s.db_pool_min, max_size=s.db_pool_max
+        )
+        await require_durable(
+            self._pool,
+            allow_non_durable=s.allow_non_durable_db,
+            setting_name=f"{s.model_config.get('env_prefix', 'ARCADIA_')}ALLOW_NON_DURABLE_DB",
         )
         applied = await migrate(self._pool, self._migrations)
         log.info("service.migrated", applied=len(applied))

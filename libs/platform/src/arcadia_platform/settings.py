@@ -46,6 +46,10 @@ class ServiceSettings(BaseSettings):
     topic_namespace: str = ""
     # Crash points for failure tests, e.g. "consumer.after_commit" (see arcadia_platform.faults).
     faults: str = ""
+    # A service refuses a database that may lose committed transactions in a crash (fsync or
+    # synchronous_commit off): its inbox and Kafka offsets would then disagree. Only for
+    # throwaway databases that are never crashed.
+    allow_non_durable_db: bool = False
 
     @model_validator(mode="after")
     def _derive_database_url(self) -> ServiceSettings:
