@@ -40,7 +40,10 @@ class NonDurableDatabaseError(RuntimeError):
 
 # Settings whose value makes a commit survive a crash of the server: any value but these loses
 # acknowledged commits (synchronous_commit = off) or risks the whole cluster (fsync = off).
-DURABLE_VALUES = {"fsync": {"on"}, "synchronous_commit": {"on", "local", "remote_write", "remote_apply"}}
+DURABLE_VALUES = {
+    "fsync": {"on"},
+    "synchronous_commit": {"on", "local", "remote_write", "remote_apply"},
+}
 
 
 async def non_durable_settings(conn: Connection) -> dict[str, str]:
