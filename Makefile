@@ -1,42 +1,49 @@
 # Two commands: `make run` (set-up + the whole stack) and `make test` (set-up + the whole suite).
 SHELL := /bin/bash
 PYTHON ?= python3
-UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
-export PATH := $(HOME)/.local/bin:$(PATH)
+# uv, pinned, in a virtual environment of its own under the ignored state folder: it needs
+# nothing on PATH and works where pip refuses to install (Debian's PEP 668 Python, no pip).
+UV_VERSION := 0.13.9
+UV_HOME := $(CURDIR)/.local/uv
+UV := $(UV_HOME)/bin/uv
+# Never try to download a Python: use the machine's (3.11+).
+export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: setup uv deps infra topics run test lint typecheck unit bench-pipeline bench-saga stop status clean
+.PHONY: setup uv deps infra topics run test lint bench-pipeline bench-saga stop status clean
 
 setup: deps infra topics ## everything a fresh machine needs, idempotent
 
-uv:
-	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --user uv || $(PYTHON) -m pip install --quiet uv
+uv: $(UV)
+
+$(UV):
+	$(PYTHON) infra/bootstrap_uv.py $(UV_HOME) $(UV_VERSION)
 
 deps: uv
-	uv sync --frozen --quiet
+	$(UV) sync --frozen --quiet
 
 infra:
 	$(PYTHON) infra/stack.py up
 
 topics: deps
-	uv run --frozen python -m arcadia_platform.topics_admin
+	$(UV) run --frozen python -m arcadia_platform.topics_admin
 
 run: setup ## the whole stack in the foreground; Ctrl-C stops everything
-	uv run --frozen python tools/run_stack.py
+	$(UV) run --frozen python tools/run_stack.py
 
 test: setup lint ## the whole suite against real Kafka and PostgreSQL
-	uv run --frozen pytest
+	$(UV) run --frozen pytest
 
 lint: deps
-	uv run --frozen ruff check .
-	uv run --frozen ruff format --check .
-	uv run --frozen mypy
-	uv run --frozen python -m arcadia_contracts.schema --check
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen mypy
+	$(UV) run --frozen python -m arcadia_contracts.schema --check
 
 bench-pipeline: setup ## outbox -> Kafka -> inbox throughput and latency
-	uv run --frozen python -m benchmarks.pipeline
+	$(UV) run --frozen python -m benchmarks.pipeline
 
 bench-saga: setup ## provisioning sagas/s and request-to-active latency, whole stack
-	uv run --frozen python -m benchmarks.saga
+	$(UV) run --frozen python -m benchmarks.saga
 
 stop:
 	$(PYTHON) infra/stack.py down
