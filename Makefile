@@ -8,6 +8,8 @@ UV_HOME := $(CURDIR)/.local/uv
 UV := $(UV_HOME)/bin/uv
 # Never try to download a Python: use the machine's (3.11+).
 export UV_PYTHON_DOWNLOADS := never
+# Trust the machine's certificate store (a company proxy's CA included), as pip and Maven do.
+export UV_SYSTEM_CERTS := 1
 
 .PHONY: setup uv deps infra topics run test lint bench-pipeline bench-saga stop status clean
 
