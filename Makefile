@@ -30,7 +30,7 @@ topics: deps
 	$(UV) run --frozen python -m arcadia_platform.topics_admin
 
 run: setup ## the whole stack in the foreground; Ctrl-C stops everything
-	$(UV) run --frozen python tools/run_stack.py
+	ARCADIA_ENV=development $(UV) run --frozen python tools/run_stack.py
 
 test: setup lint ## the whole suite against real Kafka and PostgreSQL
 	$(UV) run --frozen pytest

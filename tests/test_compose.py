@@ -90,6 +90,14 @@ def test_services_reach_kafka_and_postgres_by_their_compose_names(
         assert set(compose[name]["depends_on"]) <= set(compose)
 
 
+def test_the_gateway_secret_comes_from_the_environment_and_is_required(
+    compose: dict[str, Any],
+) -> None:
+    secret = compose["api"]["environment"]["ARCADIA_API_JWT_SECRET"]
+    # `${VAR:?message}`: compose refuses to start when the variable is unset or empty.
+    assert re.fullmatch(r"\$\{ARCADIA_API_JWT_SECRET:\?[^}]+\}", secret), secret
+
+
 def test_postgres_init_creates_every_service_database() -> None:
     init_sql = (ROOT / "infra" / "postgres" / "init-databases.sql").read_text()
     created = set(re.findall(r"CREATE DATABASE (\w+);", init_sql))

@@ -2,12 +2,17 @@
 
 from arcadia_api.app import create_app
 from arcadia_api.config import ApiSettings
+from arcadia_api.tokens import InsecureSettingsError
 from arcadia_platform.http import serve
 
 
 def main() -> None:
     settings = ApiSettings()
-    serve(create_app(settings), settings.http_host, settings.http_port)
+    try:
+        app = create_app(settings)
+    except InsecureSettingsError as exc:
+        raise SystemExit(f"arcadia-api: refusing to start: {exc}") from None
+    serve(app, settings.http_host, settings.http_port)
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ from arcadia_api.schemas import (
     CreateDeployment,
     TransitionRequest,
 )
-from arcadia_api.tokens import TokenVerifier
+from arcadia_api.tokens import TokenVerifier, refuse_insecure
 from arcadia_api.validation import check_request_body
 from arcadia_contracts import Event, topics
 from arcadia_contracts.events.billing import (
@@ -95,6 +95,7 @@ def saga_routes(reactions: SagaReactions) -> Routes:
 
 
 def create_app(settings: ApiSettings) -> Litestar:
+    refuse_insecure(settings)
     runtime = ServiceRuntime(settings, migrations=[("api", MIGRATIONS)])
     reactions = SagaReactions(runtime.outbox, settings)
     runtime.routes = saga_routes(reactions)

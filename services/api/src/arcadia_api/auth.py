@@ -45,6 +45,10 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
 def operator_only(
     connection: ASGIConnection[Any, Principal, Any, Any], _: BaseRouteHandler
 ) -> None:
+    # OPTIONS skips authentication (CORS preflight; it only lists methods), so there is no
+    # user to check and nothing to protect.
+    if isinstance(connection, Request) and connection.method == "OPTIONS":
+        return
     if not connection.user.is_operator:
         raise NotOperatorError("operators only")
 

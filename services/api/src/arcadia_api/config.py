@@ -2,7 +2,7 @@
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
 from arcadia_platform.settings import ServiceSettings
@@ -17,6 +17,13 @@ class ApiSettings(ServiceSettings):
     service_name: str = "api"
     http_port: int = 8000
 
+    # `development` (set by `make run` and the test suite) is the only place where the built-in
+    # JWT secret is accepted; anything else refuses to start with it. Unprefixed on purpose:
+    # it names the deployment, not one service.
+    environment: str = Field(
+        default="production", validation_alias=AliasChoices("ARCADIA_ENV", "environment")
+    )
+
     # One accepted algorithm per configuration: HS256 with `jwt_secret`, or RS256 with either
     # `jwt_public_key` (PEM) or `jwt_jwks_url`.
     jwt_algorithm: Literal["HS256", "RS256"] = "HS256"
@@ -26,6 +33,13 @@ class ApiSettings(ServiceSettings):
     jwt_issuer: str = "arcadia-identity"
     jwt_audience: str = "arcadia-control-plane"
     jwt_leeway_s: int = Field(default=10, ge=0, le=300)
+    # How long keys fetched from `jwt_jwks_url` are trusted before the set is fetched again:
+    # a key the identity provider revoked stops working within this time.
+    jwt_jwks_cache_s: float = Field(default=300.0, gt=0, le=3600)
+    # When set, the `platform-admin` role counts only in tokens of these tenants (comma
+    # separated in the environment); elsewhere it is ignored, so a tenant's own identity
+    # administrator cannot mint an operator.
+    operator_tenants: frozenset[str] = frozenset()
 
     idempotency_ttl_s: int = Field(default=24 * 3600, gt=0)
 

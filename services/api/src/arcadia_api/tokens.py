@@ -11,8 +11,8 @@ from typing import Any, Final
 
 import jwt
 
-from arcadia_api.config import ApiSettings
-from arcadia_api.principal import Principal
+from arcadia_api.config import LOCAL_JWT_SECRET, ApiSettings
+from arcadia_api.principal import OPERATOR_ROLE, Principal
 from arcadia_platform.logs import get_logger
 
 log = get_logger(__name__)
@@ -35,12 +35,32 @@ class SigningKeysUnavailableError(Exception):
     """The JWKS endpoint could not be reached: the token can be neither accepted nor refused."""
 
 
+class InsecureSettingsError(Exception):
+    """The gateway was configured in a way that lets anyone mint tokens."""
+
+
+def refuse_insecure(settings: ApiSettings) -> None:
+    """The built-in secret is in the repository: outside development anyone could sign with it."""
+    if (
+        settings.jwt_algorithm == "HS256"
+        and settings.jwt_secret == LOCAL_JWT_SECRET
+        and settings.environment != "development"
+    ):
+        raise InsecureSettingsError(
+            "ARCADIA_API_JWT_SECRET is not set, and the built-in development secret is public:"
+            " set ARCADIA_API_JWT_SECRET (32+ random bytes) or RS256 keys"
+            " (ARCADIA_API_JWT_ALGORITHM=RS256 with ARCADIA_API_JWT_JWKS_URL), or"
+            " ARCADIA_ENV=development on a developer machine"
+        )
+
+
 class TokenVerifier:
     def __init__(self, settings: ApiSettings) -> None:
         self._algorithm = settings.jwt_algorithm
         self._issuer = settings.jwt_issuer
         self._audience = settings.jwt_audience
         self._leeway = settings.jwt_leeway_s
+        self._operator_tenants = settings.operator_tenants
         self._key: str | Any = ""
         self._jwks: jwt.PyJWKClient | None = None
         if self._algorithm == "HS256":
@@ -48,7 +68,15 @@ class TokenVerifier:
                 raise ValueError(f"jwt_secret must be at least {MIN_HMAC_KEY_BYTES} bytes")
             self._key = settings.jwt_secret
         elif settings.jwt_jwks_url:
-            self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True, timeout=5)
+            # The key set is cached whole for `jwt_jwks_cache_s`, never key by key: a per-`kid`
+            # cache would keep a revoked key working until the gateway restarts.
+            self._jwks = jwt.PyJWKClient(
+                settings.jwt_jwks_url,
+                cache_keys=False,
+                cache_jwk_set=True,
+                lifespan=settings.jwt_jwks_cache_s,
+                timeout=5,
+            )
         elif settings.jwt_public_key:
             self._key = settings.jwt_public_key  # PEM
         else:
@@ -71,7 +99,15 @@ class TokenVerifier:
             raise SigningKeysUnavailableError(str(exc)) from exc
         except (jwt.PyJWTError, ValueError, TypeError) as exc:
             raise TokenRejectedError(f"{type(exc).__name__}: {exc}") from exc
-        return principal_from_claims(claims)
+        principal = principal_from_claims(claims)
+        if (
+            OPERATOR_ROLE in principal.roles
+            and self._operator_tenants
+            and principal.tenant_id not in self._operator_tenants
+        ):
+            log.warning("auth.operator_role_ignored", tenant_id=principal.tenant_id)
+            return Principal(principal.sub, principal.tenant_id, principal.roles - {OPERATOR_ROLE})
+        return principal
 
     async def _signing_key(self, token: str) -> Any:
         if self._jwks is None:
