@@ -182,6 +182,54 @@ async def test_an_operator_suspends_billing_actions_and_it_is_published(
     assert events[-1].payload.billing_action_suspended is True  # the state change carries it
 
 
+async def test_a_tenant_cannot_undo_an_operators_suspension(
+    client: httpx.AsyncClient, gateway: Gateway, tenant: str
+) -> None:
+    shop = await create(client, gateway, tenant, slug="shop")
+    path = f"/api/v1/deployments/{shop['id']}/transition"
+    operator = gateway.auth(unique("ops"), roles=OPERATOR_ROLES, sub="op")
+    suspended = await client.post(path, json={"to": "suspended"}, headers=operator)
+    assert suspended.status_code == 200, suspended.text
+
+    back = await client.post(path, json={"to": "active"}, headers=gateway.auth(tenant))
+    cancel = await client.post(path, json={"to": "cancelled"}, headers=gateway.auth(tenant))
+
+    for refused in (back, cancel):
+        assert refused.status_code == 403, refused.text
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert refused.json()["type"].endswith("/transition-forbidden")
+        assert refused.json()["current_state"] == "suspended"
+    assert back.json()["allowed_by"] == ["operator"]
+    assert "only operator may" in back.json()["detail"]
+    assert sorted(cancel.json()["allowed_by"]) == ["operator", "system"]
+    detail = await client.get(f"/api/v1/deployments/{shop['id']}", headers=gateway.auth(tenant))
+    assert detail.json()["deployment"]["state"] == "suspended"
+
+    reinstated = await client.post(path, json={"to": "active"}, headers=operator)
+    assert reinstated.status_code == 200
+    detail = await client.get(f"/api/v1/deployments/{shop['id']}", headers=gateway.auth(tenant))
+    assert detail.json()["events"][-1]["actor"] == "op"
+
+
+async def test_a_tenant_cannot_finish_a_provisioning(
+    client: httpx.AsyncClient, gateway: Gateway, tenant: str
+) -> None:
+    started = await create(
+        client,
+        gateway,
+        tenant,
+        slug="prov",
+        provision=True,
+        region="fra1",
+        size="s-1vcpu-1gb",
+        plan_code="studio",
+    )
+    path = f"/api/v1/deployments/{started['deployment']['id']}/transition"
+    response = await client.post(path, json={"to": "active"}, headers=gateway.auth(tenant))
+    assert response.status_code == 403, response.text
+    assert response.json()["allowed_by"] == ["system"]
+
+
 @pytest.mark.parametrize("roles", [["admin"], ["admin", "platform_admin"], ["platform-admins"]])
 async def test_only_the_exact_operator_role_may_list_tenants(
     client: httpx.AsyncClient, gateway: Gateway, tenant: str, roles: list[str]

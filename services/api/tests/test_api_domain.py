@@ -7,12 +7,16 @@ import itertools
 import pytest
 
 from arcadia_api.domain import (
+    AUTHORITY,
     TRANSITIONS,
+    Authority,
     DeploymentState,
     InvalidSlugError,
     InvalidTransitionError,
+    TransitionForbiddenError,
     TrialProvisioningError,
     allowed_targets,
+    check_authority,
     check_slug,
     check_transition,
     initial_state,
@@ -102,3 +106,47 @@ def test_dns_labels_are_valid_slugs(slug: str) -> None:
 def test_anything_else_is_not_a_slug(slug: str) -> None:
     with pytest.raises(InvalidSlugError):
         check_slug(slug)
+
+
+# ------------------------------------------------------------------ who may make each move
+
+
+def test_every_allowed_move_names_who_may_make_it_and_nothing_else_does() -> None:
+    pairs = {(current, target) for current, targets in TRANSITIONS.items() for target in targets}
+    assert set(AUTHORITY) == pairs
+    assert all(AUTHORITY[pair] for pair in pairs)
+
+
+@pytest.mark.parametrize("stuck", [S.SUSPENDED, S.PAST_DUE])
+def test_a_tenant_cannot_leave_what_billing_or_an_operator_decided(stuck: S) -> None:
+    for target in TRANSITIONS[stuck]:
+        with pytest.raises(TransitionForbiddenError) as refused:
+            check_authority(stuck, target, Authority.TENANT)
+        assert Authority.TENANT not in refused.value.allowed_by
+        check_authority(stuck, target, Authority.OPERATOR)
+
+
+def test_only_the_saga_finishes_a_provisioning_though_a_tenant_may_cancel_it() -> None:
+    with pytest.raises(TransitionForbiddenError) as refused:
+        check_authority(S.PROVISIONING, S.ACTIVE, Authority.TENANT)
+    assert refused.value.allowed_by == [Authority.SYSTEM]
+    with pytest.raises(TransitionForbiddenError):
+        check_authority(S.PROVISIONING, S.ACTIVE, Authority.OPERATOR)
+    check_authority(S.PROVISIONING, S.ACTIVE, Authority.SYSTEM)
+    check_authority(S.PROVISIONING, S.CANCELLED, Authority.TENANT)
+
+
+def test_the_systems_own_moves_are_its_to_make() -> None:
+    # The saga, billing's dunning and payments: none of these may be refused to the platform.
+    for pair in [
+        (S.PROVISIONING, S.ACTIVE),
+        (S.PROVISIONING, S.CANCELLED),
+        (S.ACTIVE, S.PAST_DUE),
+        (S.PAST_DUE, S.ACTIVE),
+        (S.PAST_DUE, S.SUSPENDED),
+    ]:
+        check_authority(*pair, Authority.SYSTEM)
+
+
+def test_only_an_operator_reinstates_a_suspended_deployment() -> None:
+    assert AUTHORITY[(S.SUSPENDED, S.ACTIVE)] == frozenset({Authority.OPERATOR})

@@ -41,6 +41,42 @@ TRANSITIONS: Final[dict[DeploymentState, frozenset[DeploymentState]]] = {
     S.CANCELLED: frozenset({S.ARCHIVED}),
     S.ARCHIVED: frozenset(),
 }
+
+
+class Authority(StrEnum):
+    """Who makes a transition: the tenant, an operator (`platform-admin`), or the platform
+    itself (the saga, billing's dunning and payments, scheduled trial ends)."""
+
+    TENANT = "tenant"
+    OPERATOR = "operator"
+    SYSTEM = "system"
+
+
+TEN, OPS, SYS = Authority.TENANT, Authority.OPERATOR, Authority.SYSTEM
+# Beside TRANSITIONS, and with exactly its pairs: who may make each move. A tenant never undoes
+# what billing or an operator decided (it cannot leave `suspended` or `past_due`), and never
+# finishes a provisioning (the saga does); it may always cancel what it is paying for, except
+# while suspended or past due, where that is the operator's or billing's call.
+AUTHORITY: Final[dict[tuple[DeploymentState, DeploymentState], frozenset[Authority]]] = {
+    (S.PROVISIONING, S.ACTIVE): frozenset({SYS}),
+    (S.PROVISIONING, S.CANCELLED): frozenset({TEN, OPS, SYS}),
+    (S.TRIAL, S.ACTIVE): frozenset({TEN, OPS, SYS}),
+    (S.TRIAL, S.PAST_DUE): frozenset({OPS, SYS}),
+    (S.TRIAL, S.PAUSED): frozenset({TEN, OPS}),
+    (S.TRIAL, S.CANCELLED): frozenset({TEN, OPS, SYS}),
+    (S.ACTIVE, S.PAST_DUE): frozenset({OPS, SYS}),
+    (S.ACTIVE, S.PAUSED): frozenset({TEN, OPS}),
+    (S.ACTIVE, S.SUSPENDED): frozenset({OPS, SYS}),
+    (S.ACTIVE, S.CANCELLED): frozenset({TEN, OPS, SYS}),
+    (S.PAST_DUE, S.ACTIVE): frozenset({OPS, SYS}),
+    (S.PAST_DUE, S.SUSPENDED): frozenset({OPS, SYS}),
+    (S.PAST_DUE, S.CANCELLED): frozenset({OPS, SYS}),
+    (S.PAUSED, S.ACTIVE): frozenset({TEN, OPS}),
+    (S.PAUSED, S.CANCELLED): frozenset({TEN, OPS, SYS}),
+    (S.SUSPENDED, S.ACTIVE): frozenset({OPS}),
+    (S.SUSPENDED, S.CANCELLED): frozenset({OPS, SYS}),
+    (S.CANCELLED, S.ARCHIVED): frozenset({TEN, OPS, SYS}),
+}
 # A DNS label (RFC 1035, lowercase): 1-63 characters, letters, digits and inner hyphens.
 DNS_LABEL: Final = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
@@ -80,6 +116,17 @@ class InvalidTransitionError(Exception):
         self.allowed = allowed_targets(current)
 
 
+class TransitionForbiddenError(Exception):
+    """The table allows the move, but not to this kind of actor."""
+
+    def __init__(self, current: DeploymentState, target: DeploymentState, by: Authority) -> None:
+        super().__init__(f"{current} -> {target} is not for {by}")
+        self.current = current
+        self.target = target
+        self.by = by
+        self.allowed_by = sorted(AUTHORITY[(current, target)])
+
+
 class InvalidSlugError(ValueError):
     def __init__(self, slug: str) -> None:
         super().__init__(f"{slug!r} is not a lowercase DNS label")
@@ -111,6 +158,12 @@ def check_transition(current: DeploymentState, target: DeploymentState) -> None:
     """Raise InvalidTransitionError unless the table allows `current -> target`."""
     if target not in TRANSITIONS[current]:
         raise InvalidTransitionError(current, target)
+
+
+def check_authority(current: DeploymentState, target: DeploymentState, by: Authority) -> None:
+    """Raise TransitionForbiddenError unless `by` may make the (allowed) move."""
+    if by not in AUTHORITY[(current, target)]:
+        raise TransitionForbiddenError(current, target, by)
 
 
 def initial_state(*, provision: bool, trial: bool) -> DeploymentState:

@@ -11,11 +11,14 @@ import msgspec
 
 from arcadia_api.adapters.deployments import PostgresDeployments
 from arcadia_api.domain import (
+    Authority,
     Deployment,
     DeploymentNotFoundError,
     DeploymentState,
     InvalidTransitionError,
     SlugTakenError,
+    TransitionForbiddenError,
+    check_authority,
     check_slug,
     check_transition,
     initial_state,
@@ -150,7 +153,8 @@ async def system_transition(
         return None
     try:
         check_transition(current.state, to)
-    except InvalidTransitionError:
+        check_authority(current.state, to, Authority.SYSTEM)
+    except (InvalidTransitionError, TransitionForbiddenError):
         log.warning(
             "deployment.system_transition_refused",
             deployment_id=str(deployment_id),
@@ -174,6 +178,8 @@ async def transition_deployment(
     deployments = PostgresDeployments(conn)
     current = await _visible(deployments, principal, deployment_id)
     check_transition(current.state, request.to)
+    by = Authority.OPERATOR if principal.is_operator else Authority.TENANT
+    check_authority(current.state, request.to, by)
     cancelling = request.to is DeploymentState.CANCELLED
     if (
         cancelling

@@ -16,6 +16,7 @@ from arcadia_api.domain import (
     InvalidSlugError,
     InvalidTransitionError,
     SlugTakenError,
+    TransitionForbiddenError,
     TrialProvisioningError,
 )
 from arcadia_api.principal import NotOperatorError
@@ -47,6 +48,8 @@ class Problem(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     unknown_fields: list[str] | None = None
     current_state: str | None = None
     allowed_targets: list[str] | None = None
+    # Who may make a transition the caller may not (tenant, operator, system).
+    allowed_by: list[str] | None = None
 
 
 class ProblemError(Exception):
@@ -96,6 +99,19 @@ def problem_for(exc: Exception) -> tuple[Problem, dict[str, str]]:
                 "invalid-transition",
                 current_state=str(exc.current),
                 allowed_targets=allowed,
+            ), {}
+        case TransitionForbiddenError():
+            allowed_by = [str(who) for who in exc.allowed_by]
+            detail = (
+                f"{exc.current} -> {exc.target} is not a {exc.by}'s to make;"
+                f" only {' or '.join(allowed_by)} may"
+            )
+            return _problem(
+                403,
+                detail,
+                "transition-forbidden",
+                current_state=str(exc.current),
+                allowed_by=allowed_by,
             ), {}
         case DeploymentNotFoundError():
             return _problem(404, "No such deployment", "deployment-not-found"), {}

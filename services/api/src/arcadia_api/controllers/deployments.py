@@ -134,7 +134,7 @@ class DeploymentController(Controller):
             202: ResponseSpec(
                 Deployment, description="Cancelling while provisioning: the saga is undoing"
             ),
-            **problem_responses(400, 401, 404, 409, 422),
+            **problem_responses(400, 401, 403, 404, 409, 422),
         },
     )
     async def transition(
@@ -147,7 +147,8 @@ class DeploymentController(Controller):
         data: TransitionRequest,
         idempotency_key: IdempotencyKey = None,
     ) -> Response[Deployment]:
-        """Move the deployment to another lifecycle state; 422 names the allowed ones."""
+        """Move the deployment to another lifecycle state; 422 names the allowed ones, 403 says
+        who may make a move that is not the caller's (see the authority table)."""
 
         async def work(conn: Connection) -> Outcome:
             moved = await handlers.transition_deployment(
