@@ -218,3 +218,22 @@ def test_an_unexpected_failure_is_a_500_problem_that_reveals_nothing() -> None:
         "status": 500,
         "instance": "/boom",
     }
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"slug": "shop", "display_name": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        b'{"slug": "shop", "extra": ' + b'{"a":' * 50_000 + b"1" + b"}" * 50_000 + b"}",
+    ],
+    ids=["top-level", "in-a-field", "in-an-unknown-field"],
+)
+async def test_deeply_nested_json_is_a_400_problem(
+    client: httpx.AsyncClient, gateway: Gateway, tenant: str, content: bytes
+) -> None:
+    headers = {**gateway.auth(tenant), "content-type": "application/json"}
+    for path in ("/api/v1/deployments", "/api/v1/plans"):
+        response = await client.post(path, content=content, headers=headers)
+        assert 400 <= response.status_code < 500, (path, response.status_code, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json")

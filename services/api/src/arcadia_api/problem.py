@@ -138,6 +138,9 @@ def problem_for(exc: Exception) -> tuple[Problem, dict[str, str]]:
             return _problem(exc.status_code, said), dict(exc.headers or {})
         case UnicodeDecodeError():
             return _problem(400, "The request body is not valid UTF-8"), {}
+        case RecursionError():
+            # msgspec refuses JSON nested deeper than the interpreter's recursion limit.
+            return _problem(400, "The request body nests too deeply", "body-too-deep"), {}
         case _:
             return _problem(500, None), {}
 
