@@ -236,3 +236,47 @@ async def test_only_the_exact_operator_role_may_list_tenants(
 ) -> None:
     response = await client.get("/api/v1/tenants", headers=gateway.auth(tenant, roles=roles))
     assert response.status_code == 403
+
+
+async def test_the_detail_shows_the_latest_events_and_links_the_whole_history(
+    client: httpx.AsyncClient, gateway: Gateway, tenant: str
+) -> None:
+    shop = await create(client, gateway, tenant, slug="busy")
+    path = f"/api/v1/deployments/{shop['id']}"
+    for i in range(15):  # 30 transitions, plus the creation: 31 events
+        for to in ("paused", "active"):
+            moved = await client.post(
+                f"{path}/transition",
+                json={"to": to, "reason": f"r{i}"},
+                headers=gateway.auth(tenant),
+            )
+            assert moved.status_code == 200, moved.text
+
+    detail = (await client.get(path, headers=gateway.auth(tenant))).json()
+    assert detail["events_total"] == 31
+    assert len(detail["events"]) == 20  # the gateway's detail_events_limit
+    assert detail["events"][-1]["reason"] == "r14"
+    assert detail["events"][-1]["to_state"] == "active"
+    assert detail["events_href"] == f"{path}/events"
+
+    history: list[Any] = []
+    cursor: str | None = None
+    while True:
+        params = {"limit": "7", **({"cursor": cursor} if cursor else {})}
+        page = await client.get(detail["events_href"], params=params, headers=gateway.auth(tenant))
+        assert page.status_code == 200, page.text
+        history.extend(page.json()["items"])
+        cursor = page.json()["next_cursor"]
+        if cursor is None:
+            break
+    assert len(history) == 31
+    assert history[0]["from_state"] is None
+    assert history[0]["reason"] == "created"
+    assert history[-20:] == detail["events"]
+
+    stranger = await client.get(detail["events_href"], headers=gateway.auth(unique("other")))
+    bad_cursor = await client.get(
+        detail["events_href"], params={"cursor": "nope"}, headers=gateway.auth(tenant)
+    )
+    assert stranger.status_code == 404
+    assert bad_cursor.status_code == 400

@@ -41,6 +41,10 @@ class ApiSettings(ServiceSettings):
     # administrator cannot mint an operator.
     operator_tenants: frozenset[str] = frozenset()
 
+    # How many of its latest lifecycle events a deployment's detail shows; the rest are paged at
+    # /deployments/{id}/events.
+    detail_events_limit: int = Field(default=20, ge=1, le=100)
+
     idempotency_ttl_s: int = Field(default=24 * 3600, gt=0)
 
     # Durable saga deadlines (seconds) and how often they are checked.

@@ -36,3 +36,21 @@ def decode_cursor(text: str) -> tuple[datetime, UUID]:
     if cursor.created_at.tzinfo is None:
         raise InvalidCursorError()
     return cursor.created_at, cursor.id
+
+
+class _EventCursor(msgspec.Struct, array_like=True, frozen=True):
+    event: int
+
+
+def encode_event_cursor(event_id: int) -> str:
+    raw = msgspec.json.encode(_EventCursor(event_id))
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_event_cursor(text: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        cursor = msgspec.json.decode(raw, type=_EventCursor)
+    except (binascii.Error, ValueError, msgspec.DecodeError) as exc:
+        raise InvalidCursorError() from exc
+    return cursor.event

@@ -8,13 +8,19 @@ from uuid import UUID
 import msgspec
 
 from arcadia_api.adapters.deployments import PostgresDeployments
-from arcadia_api.domain import DeploymentNotFoundError, DeploymentState
-from arcadia_api.pagination import decode_cursor, encode_cursor
+from arcadia_api.domain import Deployment, DeploymentNotFoundError, DeploymentState
+from arcadia_api.pagination import (
+    decode_cursor,
+    decode_event_cursor,
+    encode_cursor,
+    encode_event_cursor,
+)
 from arcadia_api.principal import Principal, tenant_scope
 from arcadia_api.saga import repository as sagas
 from arcadia_api.saga.model import SagaKind, SagaStatus
 from arcadia_api.schemas import (
     DeploymentDetail,
+    DeploymentEventPage,
     DeploymentPage,
     SagaList,
     SagaView,
@@ -25,19 +31,47 @@ from arcadia_api.schemas import (
 from arcadia_platform.db import Connection
 
 
-async def deployment_detail(
-    conn: Connection, principal: Principal, deployment_id: UUID
-) -> DeploymentDetail:
-    deployments = PostgresDeployments(conn)
-    found = await deployments.get(deployment_id)
+async def _visible(conn: Connection, principal: Principal, deployment_id: UUID) -> Deployment:
+    found = await PostgresDeployments(conn).get(deployment_id)
     if found is None or not principal.can_see(found.tenant_id):
         raise DeploymentNotFoundError(deployment_id)
+    return found
+
+
+async def deployment_detail(
+    conn: Connection, principal: Principal, deployment_id: UUID, *, events_limit: int
+) -> DeploymentDetail:
+    found = await _visible(conn, principal, deployment_id)
+    events, total = await PostgresDeployments(conn).latest_events(deployment_id, events_limit)
+    # At most one provisioning and one teardown saga per deployment: bounded as it is.
     history = [SagaView.of(saga) for saga in await sagas.of_deployment(conn, deployment_id)]
     return DeploymentDetail(
         deployment=found,
-        events=await deployments.events(deployment_id),
+        events=events,
+        events_total=total,
+        events_href=f"/api/v1/deployments/{deployment_id}/events",
         saga=history[-1] if history else None,
         sagas=history,
+    )
+
+
+async def deployment_events(
+    conn: Connection,
+    principal: Principal,
+    deployment_id: UUID,
+    *,
+    limit: int,
+    cursor: str | None,
+) -> DeploymentEventPage:
+    await _visible(conn, principal, deployment_id)
+    after = 0 if cursor is None else decode_event_cursor(cursor)
+    rows = await PostgresDeployments(conn).events_page(
+        deployment_id, after_id=after, limit=limit + 1
+    )
+    items, more = rows[:limit], len(rows) > limit
+    return DeploymentEventPage(
+        items=[event for _, event in items],
+        next_cursor=encode_event_cursor(items[-1][0]) if more else None,
     )
 
 

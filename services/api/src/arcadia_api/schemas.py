@@ -126,7 +126,11 @@ class DeploymentDetail(msgspec.Struct, frozen=True, kw_only=True):
     none, or when billing could not be asked: then `subscription_error` says so."""
 
     deployment: Deployment
+    # The latest lifecycle events (at most the gateway's `detail_events_limit`), oldest first;
+    # `events_total` counts them all, and `events_href` pages through the whole history.
     events: list[DeploymentEvent]
+    events_total: int = 0
+    events_href: str = ""
     subscription: Subscription | None = None
     subscription_error: str | None = None
     saga: SagaView | None = None
@@ -137,6 +141,13 @@ class DeploymentPage(msgspec.Struct, frozen=True, kw_only=True):
     """Newest first; pass `next_cursor` back as `cursor` for the next page (null: no more)."""
 
     items: list[Deployment]
+    next_cursor: str | None
+
+
+class DeploymentEventPage(msgspec.Struct, frozen=True, kw_only=True):
+    """A deployment's lifecycle history, oldest first; pass `next_cursor` back as `cursor`."""
+
+    items: list[DeploymentEvent]
     next_cursor: str | None
 
 

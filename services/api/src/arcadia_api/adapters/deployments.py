@@ -112,13 +112,32 @@ class PostgresDeployments:
             event_id,
         )
 
-    async def events(self, deployment_id: UUID) -> list[DeploymentEvent]:
+    async def latest_events(
+        self, deployment_id: UUID, limit: int
+    ) -> tuple[list[DeploymentEvent], int]:
+        """The last `limit` events, oldest first, and how many there are in all."""
         rows = await self._conn.fetch(
-            "SELECT from_state, to_state, actor, reason, at FROM deployment_events"
-            " WHERE deployment_id = $1 ORDER BY id",
+            "SELECT from_state, to_state, actor, reason, at, count(*) OVER () AS total"
+            " FROM deployment_events WHERE deployment_id = $1 ORDER BY id DESC LIMIT $2",
             deployment_id,
+            limit,
         )
-        return [msgspec.convert(dict(row), DeploymentEvent) for row in rows]
+        total = rows[0]["total"] if rows else 0
+        events = [_event(row) for row in reversed(rows)]
+        return events, total
+
+    async def events_page(
+        self, deployment_id: UUID, *, after_id: int, limit: int
+    ) -> list[tuple[int, DeploymentEvent]]:
+        """Events oldest first, after the event id `after_id` (0: from the start)."""
+        rows = await self._conn.fetch(
+            "SELECT id, from_state, to_state, actor, reason, at FROM deployment_events"
+            " WHERE deployment_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+            deployment_id,
+            after_id,
+            limit,
+        )
+        return [(row["id"], _event(row)) for row in rows]
 
     async def page(
         self,
@@ -150,3 +169,8 @@ class PostgresDeployments:
             " GROUP BY tenant_id, state ORDER BY tenant_id, state"
         )
         return [(row["tenant_id"], row["state"], row["n"]) for row in rows]
+
+
+def _event(row: asyncpg.Record) -> DeploymentEvent:
+    fields = ("from_state", "to_state", "actor", "reason", "at")
+    return msgspec.convert({name: row[name] for name in fields}, DeploymentEvent)

@@ -23,6 +23,7 @@ from arcadia_api.schemas import (
     BillingOverrideRequest,
     CreateDeployment,
     DeploymentDetail,
+    DeploymentEventPage,
     DeploymentPage,
     ProvisioningStarted,
     TransitionRequest,
@@ -122,10 +123,30 @@ class DeploymentController(Controller):
         principal: Principal,
         deployment_id: UUID,
     ) -> DeploymentDetail:
-        """The deployment, its lifecycle events, its subscription (from billing) and its sagas."""
+        """The deployment, its latest lifecycle events, its subscription (from billing) and its
+        sagas; `events_href` pages through the whole history."""
+        settings = runtime.settings
+        assert isinstance(settings, ApiSettings)
         async with runtime.pool.acquire() as conn:
-            detail = await queries.deployment_detail(conn, principal, deployment_id)
+            detail = await queries.deployment_detail(
+                conn, principal, deployment_id, events_limit=settings.detail_events_limit
+            )
         return await subscriptions.with_subscription(billing, detail)
+
+    @get("/{deployment_id:uuid}/events", responses=problem_responses(400, 401, 404))
+    async def list_events(
+        self,
+        runtime: ServiceRuntime,
+        principal: Principal,
+        deployment_id: UUID,
+        limit: Limit = 50,
+        cursor: Cursor = None,
+    ) -> DeploymentEventPage:
+        """The deployment's whole lifecycle history, oldest first, a page at a time."""
+        async with runtime.pool.acquire() as conn:
+            return await queries.deployment_events(
+                conn, principal, deployment_id, limit=limit, cursor=cursor
+            )
 
     @post(
         "/{deployment_id:uuid}/transition",
