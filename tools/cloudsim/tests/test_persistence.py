@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -145,6 +146,27 @@ def test_an_unusable_state_file_is_refused_and_left_as_it_is(tmp_path: Path, con
         simulator(path, Clocks())
 
     assert path.read_text() == content
+
+
+@pytest.mark.parametrize(
+    ("spoil", "problem"),
+    [
+        (lambda saved: saved["droplets"].update(actions=[]), "no create action"),
+        (lambda saved: saved["droplets"].update(next_public_ip="10.0.0.1"), "not an address of"),
+        (lambda saved: saved["droplets"].update(next_private_ip="nonsense"), "nonsense"),
+    ],
+)
+def test_a_state_file_that_contradicts_itself_is_refused(
+    tmp_path: Path, spoil: Callable[[dict[str, Any]], None], problem: str
+) -> None:
+    path, clocks = tmp_path / "state.json", Clocks()
+    create(simulator(path, clocks), "a")
+    saved = json.loads(path.read_text())
+    spoil(saved)
+    path.write_text(json.dumps(saved))
+
+    with pytest.raises(StateFileError, match=problem):
+        simulator(path, clocks)
 
 
 def test_without_a_state_file_nothing_is_written(tmp_path: Path) -> None:

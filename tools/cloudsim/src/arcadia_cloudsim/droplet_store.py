@@ -165,7 +165,8 @@ class DropletStore:
         )
 
     def restore(self, saved: SavedDroplets, wall_offset_s: float) -> None:
-        """Replace everything with `saved` (on an empty store, at start-up)."""
+        """Replace everything with `saved` (on an empty store, at start-up); ValueError if the
+        saved state contradicts itself."""
         self._next_id = saved.next_id
         self._next_action_id = saved.next_action_id
         self._public = AddressPool(PUBLIC_NETWORK, saved.next_public_ip)
@@ -175,6 +176,8 @@ class DropletStore:
             for a in saved.actions
         }
         for d in saved.droplets:
+            if d.action_id not in self._actions:
+                raise ValueError(f"droplet {d.id} has no create action {d.action_id}")
             self._add(
                 SimDroplet(
                     id=d.id,

@@ -19,7 +19,7 @@ from arcadia_cloudsim.faults import (
     Operation,
     fault_from_request,
 )
-from arcadia_cloudsim.persistence import FORMAT, SavedState, StateFile
+from arcadia_cloudsim.persistence import FORMAT, SavedState, StateFile, StateFileError
 from arcadia_cloudsim.record_store import RecordStore
 from arcadia_cloudsim.schemas import ConfigBody, CreateDropletBody, FaultBody, RecordBody
 from arcadia_cloudsim.validation import check_new_record
@@ -76,12 +76,17 @@ class Simulator:
         return self._wall_clock() - self._clock()
 
     def _load(self) -> None:
-        saved = self._state_file.load() if self._state_file else None
+        if self._state_file is None:
+            return
+        saved = self._state_file.load()
         if saved is None:
             return
-        offset = self._wall_offset_s()
-        self._droplets.restore(saved.droplets, offset)
-        self._records.restore(saved.records)
+        try:
+            self._droplets.restore(saved.droplets, self._wall_offset_s())
+            self._records.restore(saved.records)
+        except ValueError as exc:
+            path = self._state_file.path
+            raise StateFileError(f"the cloudsim state file {path} is unusable: {exc}") from exc
 
     def _save_if_changed(self) -> None:
         """Called with the lock held, so saves happen one at a time and in order."""
