@@ -283,6 +283,16 @@ async def start_stack(
     return stack
 
 
+async def restart_stack(stack: Stack, cloudsim_env: Mapping[str, str] | None = None) -> None:
+    """Stop every process (services first, cloudsim last) and start them all again, cloudsim
+    first, like Ctrl-C and `make run` again; `cloudsim_env` overrides its environment once."""
+    for name in (*reversed(SERVICES), "cloudsim"):
+        stack.processes[name].stop()
+    await stack.start("cloudsim", cloudsim_env)
+    for service in SERVICES:
+        await stack.start(service)
+
+
 async def drop_stack(infra: Infra, stack: Stack) -> None:
     for proc in stack.processes.values():
         proc.stop()

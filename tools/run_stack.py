@@ -33,6 +33,9 @@ def pump(name: str, stream: IO[bytes]) -> None:
 
 def main() -> int:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # The simulated cloud remembers its droplets across runs, as the databases do (.local/ is
+    # where both live, and `make clean` deletes both).
+    env.setdefault("ARCADIA_CLOUDSIM_STATE_FILE", str(ROOT / ".local" / "cloudsim" / "state.json"))
     children: list[tuple[str, subprocess.Popen[bytes]]] = []
     for name, args in SERVICES:
         proc = subprocess.Popen(

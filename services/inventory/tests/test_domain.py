@@ -10,7 +10,9 @@ from arcadia_inventory.domain import (
     DEFAULT_MONTHLY_COST_CENTS,
     SIZE_PRICES_CENTS,
     RegistrationRejectedError,
+    Resource,
     ResourceStatus,
+    already_registered,
     check_registration,
     droplet_resource,
     is_priced,
@@ -119,3 +121,59 @@ def test_a_droplet_the_inventory_cannot_accept_is_rejected_with_a_reason(
             provider_id="101",
             held=held,
         )
+
+
+def a_droplet(deployment_id: uuid.UUID, saga_id: uuid.UUID | None) -> Resource:
+    return droplet_resource(
+        droplet_id=300_000_001,
+        region="fra1",
+        size="s-1vcpu-1gb",
+        ip_address=None,
+        tenant_id="t",
+        deployment_id=deployment_id,
+        saga_id=saga_id,
+    )
+
+
+def test_an_unregistered_provider_id_is_free() -> None:
+    free = already_registered(
+        registered=None,
+        deployment_id=uuid.uuid4(),
+        saga_id=uuid.uuid4(),
+        provider_id="300000001",
+    )
+    assert free is False
+
+
+def test_the_same_sagas_droplet_again_is_already_done() -> None:
+    deployment_id, saga_id = uuid.uuid4(), uuid.uuid4()
+    done = already_registered(
+        registered=a_droplet(deployment_id, saga_id),
+        deployment_id=deployment_id,
+        saga_id=saga_id,
+        provider_id="300000001",
+    )
+    assert done is True
+
+
+@pytest.mark.parametrize(
+    ("same_deployment", "owner"),
+    [(False, "another deployment"), (True, "another saga of this deployment")],
+)
+def test_a_provider_id_registered_elsewhere_is_a_clash(same_deployment: bool, owner: str) -> None:
+    held = a_droplet(uuid.uuid4(), uuid.uuid4())
+    deployment_id = held.deployment_id if same_deployment else uuid.uuid4()
+
+    with pytest.raises(RegistrationRejectedError) as raised:
+        already_registered(
+            registered=held,
+            deployment_id=deployment_id,
+            saga_id=uuid.uuid4(),
+            provider_id="300000001",
+        )
+
+    assert raised.value.reason == (
+        f"provider id clash: droplet 300000001 is already registered to {owner} (active);"
+        " the provider reused an id, refusing to take it over"
+    )
+    assert str(held.deployment_id) not in raised.value.reason

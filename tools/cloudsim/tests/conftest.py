@@ -21,7 +21,7 @@ def sim_url() -> Iterator[str]:
 
 @pytest.fixture
 async def admin(sim_url: str) -> AsyncIterator[SimAdmin]:
-    async with SimAdmin(sim_url) as sim_admin:
+    async with SimAdmin(sim_url, timeout_s=30) as sim_admin:
         await sim_admin.reset()
         yield sim_admin
 
@@ -30,5 +30,6 @@ async def admin(sim_url: str) -> AsyncIterator[SimAdmin]:
 async def api(sim_url: str, admin: SimAdmin) -> AsyncIterator[httpx.AsyncClient]:
     """A raw HTTP client with a bearer token, on a reset simulator."""
     headers = {"Authorization": f"Bearer {TOKEN}"}
-    async with httpx.AsyncClient(base_url=sim_url, headers=headers, timeout=5.0) as client:
+    # Generous: on a loaded machine a slow answer is not a failure; faults are tested explicitly.
+    async with httpx.AsyncClient(base_url=sim_url, headers=headers, timeout=30) as client:
         yield client

@@ -45,19 +45,23 @@ def test_the_module_serves_with_its_environment() -> None:
     process = subprocess.Popen([sys.executable, "-m", "arcadia_cloudsim"], env=env)
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 60
         while True:
             try:
-                httpx.get(f"{base}/health").raise_for_status()
+                httpx.get(f"{base}/health", timeout=30).raise_for_status()
                 break
             except httpx.TransportError:
                 assert time.monotonic() < deadline, "cloudsim did not start"
                 time.sleep(0.05)
         headers = {"Authorization": "Bearer secret"}
         body = {"name": "a", "region": "nyc3", "size": "s-1vcpu-1gb", "image": "u"}
-        created = httpx.post(f"{base}/v2/droplets", json=body, headers=headers).json()
-        fetched = httpx.get(f"{base}/v2/droplets/{created['droplet']['id']}", headers=headers)
-        refused = httpx.get(f"{base}/v2/droplets", headers={"Authorization": "Bearer other"})
+        created = httpx.post(f"{base}/v2/droplets", json=body, headers=headers, timeout=30).json()
+        fetched = httpx.get(
+            f"{base}/v2/droplets/{created['droplet']['id']}", headers=headers, timeout=30
+        )
+        refused = httpx.get(
+            f"{base}/v2/droplets", headers={"Authorization": "Bearer other"}, timeout=30
+        )
 
         assert fetched.json()["droplet"]["status"] == "new"  # the 60 s delay is in force
         assert refused.status_code == 401

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from arcadia_cloudsim.admin import SimAdmin
+from arcadia_platform.testing import eventually
 
 DROPLET = {"name": "web-1", "region": "nyc3", "size": "s-1vcpu-1gb", "image": "u", "tags": ["t"]}
 
@@ -73,25 +74,39 @@ async def test_faults_only_hit_their_operation(api: httpx.AsyncClient, admin: Si
     assert deleted_again.status_code == 204
 
 
+async def hanging_on(admin: SimAdmin, operation: str) -> None:
+    """Until the server has taken the timeout fault for `operation`: the request is in its hang."""
+
+    async def taken() -> bool:
+        state = await admin.state()
+        return bool(state["calls"][operation] >= 1 and state["faults"] == [])
+
+    await eventually(taken, timeout_s=30, interval_s=0.05)
+
+
 async def test_timeout_on_create_hangs_after_the_work(
     sim_url: str, api: httpx.AsyncClient, admin: SimAdmin
 ) -> None:
-    await admin.inject("droplets.create", "timeout", hang_ms=1500)
+    await admin.inject("droplets.create", "timeout", hang_ms=600_000)
+    # Generous to connect and send on a loaded machine, short enough to give up on the hang.
+    patience = httpx.Timeout(30.0, read=5.0)
 
-    async with httpx.AsyncClient(base_url=sim_url, headers=api.headers, timeout=0.3) as impatient:
+    async with httpx.AsyncClient(base_url=sim_url, headers=api.headers, timeout=patience) as client:
         with pytest.raises(httpx.ReadTimeout):
-            await impatient.post("/v2/droplets", json=DROPLET)
+            await client.post("/v2/droplets", json=DROPLET)
 
-    assert [d["name"] for d in (await admin.state())["droplets"]] == ["web-1"]
+    await hanging_on(admin, "droplets.create")  # the fault was taken: no answer was coming
+    assert [d["name"] for d in (await admin.state())["droplets"]] == ["web-1"]  # work came first
+    await admin.reset()  # releases the hanging request
 
 
 async def test_a_hanging_request_does_not_block_others(
     api: httpx.AsyncClient, admin: SimAdmin
 ) -> None:
-    await admin.inject("droplets.list", "timeout", hang_ms=30_000)
+    await admin.inject("droplets.list", "timeout", hang_ms=600_000)
 
-    hanging = asyncio.create_task(api.get("/v2/droplets"))
-    await asyncio.sleep(0.05)
+    hanging = asyncio.create_task(api.get("/v2/droplets", timeout=60))
+    await hanging_on(admin, "droplets.list")
     created = await create(api)
     fetched = await api.get(f"/v2/droplets/{created['id']}")
 
@@ -195,11 +210,29 @@ async def test_bad_config_gets_422(sim_url: str, admin: SimAdmin) -> None:
 
 
 async def test_reset_ends_hanging_requests_at_once(api: httpx.AsyncClient, admin: SimAdmin) -> None:
-    await admin.inject("droplets.list", "timeout", hang_ms=60_000)
-    hanging = asyncio.create_task(api.get("/v2/droplets"))
-    await asyncio.sleep(0.1)
+    await admin.inject("droplets.list", "timeout", hang_ms=3_600_000)
+    # The client would wait out the whole hour: only the reset can end this request in time.
+    hanging = asyncio.create_task(api.get("/v2/droplets", timeout=3_700))
+    await hanging_on(admin, "droplets.list")
 
     await admin.reset()
 
-    response = await asyncio.wait_for(hanging, timeout=3)
+    response = await asyncio.wait_for(hanging, timeout=60)
     assert response.status_code == 200
+
+
+async def test_actions_get_suffers_its_faults(api: httpx.AsyncClient, admin: SimAdmin) -> None:
+    body = (await api.post("/v2/droplets", json=DROPLET)).json()
+    action_path = f"/v2/actions/{body['links']['actions'][0]['id']}"
+    await admin.inject("actions.get", 503)
+    await admin.inject("actions.get", "timeout", hang_ms=600_000)
+
+    failed = await api.get(action_path)
+    hanging = asyncio.create_task(api.get(action_path, timeout=60))
+    await hanging_on(admin, "actions.get")
+    assert not hanging.done()
+    await admin.reset()
+
+    assert failed.status_code == 503
+    assert failed.json()["id"] == "service_unavailable"
+    assert (await hanging).status_code == 200  # it read the action before it hung

@@ -120,3 +120,33 @@ def check_registration(
             f" {held.provider_id} (resource {held.id})"
         )
     return deployment_id
+
+
+def already_registered(
+    *,
+    registered: Resource | None,
+    deployment_id: UUID | None,
+    saga_id: UUID | None,
+    provider_id: str,
+) -> bool:
+    """True when the droplet is already this saga's resource: a redelivery, nothing to do.
+
+    `registered` is whatever resource holds the provider id. A provider never reuses an id, so
+    one held by another deployment or saga is not "done": it is a different object, or a provider
+    that forgot its own (a simulator restarted without its state). Taking it as success would
+    leave the saga waiting for its deadline; raises RegistrationRejectedError instead. The reason
+    names neither the other deployment nor its tenant: it is shown to this deployment's tenant.
+    """
+    if registered is None:
+        return False
+    if registered.deployment_id == deployment_id and registered.saga_id == saga_id:
+        return True
+    owner = (
+        "another saga of this deployment"
+        if registered.deployment_id == deployment_id
+        else "another deployment"
+    )
+    raise RegistrationRejectedError(
+        f"provider id clash: {registered.kind} {provider_id} is already registered to {owner}"
+        f" ({registered.status}); the provider reused an id, refusing to take it over"
+    )

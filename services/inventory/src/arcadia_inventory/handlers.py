@@ -15,6 +15,7 @@ from arcadia_inventory.domain import (
     PROVIDER,
     REGISTER_STEP,
     RegistrationRejectedError,
+    already_registered,
     check_registration,
     droplet_resource,
 )
@@ -49,8 +50,7 @@ async def register_droplet(conn: Connection, event: Envelope, *, publish: Publis
             log.info("registration.skipped_aborted_saga", saga_id=str(event.saga_id))
             return
     provider_id = str(droplet.droplet_id)
-    if await store.by_provider_id(PROVIDER, provider_id) is not None:
-        log.info("registration.already_done", provider_id=provider_id)
+    if await settled_by_earlier_registration(store, conn, event, provider_id, publish=publish):
         return
     held = await store.active_held_by(event.deployment_id, DROPLET) if event.deployment_id else None
     try:
@@ -73,7 +73,11 @@ async def register_droplet(conn: Connection, event: Envelope, *, publish: Publis
         saga_id=event.saga_id,
     )
     if not await store.add(resource):
-        log.info("registration.already_done", provider_id=provider_id)
+        # Another transaction registered the provider id since we looked: judge it the same way.
+        if not await settled_by_earlier_registration(
+            store, conn, event, provider_id, publish=publish
+        ):
+            raise RuntimeError(f"provider id {provider_id} neither insertable nor registered")
         return
     await store.link(resource.id, deployment_id)
     registered = ResourceRegistered(
@@ -95,6 +99,41 @@ async def register_droplet(conn: Connection, event: Envelope, *, publish: Publis
         saga_id=str(event.saga_id),
         monthly_cost_cents=resource.monthly_cost_cents,
     )
+
+
+async def settled_by_earlier_registration(
+    store: ResourceStore, conn: Connection, event: Envelope, provider_id: str, *, publish: Publish
+) -> bool:
+    """True if the provider id is registered already: this saga's (a no-op) or a clash (rejected)."""
+    registered = await store.by_provider_id(PROVIDER, provider_id)
+    if registered is None:
+        return False
+    try:
+        done = already_registered(
+            registered=registered,
+            deployment_id=event.deployment_id,
+            saga_id=event.saga_id,
+            provider_id=provider_id,
+        )
+    except RegistrationRejectedError as exc:
+        # The other holder is named here, for operators, and not in the saga's public reason.
+        log.warning(
+            "registration.provider_id_clash",
+            provider_id=provider_id,
+            saga_id=str(event.saga_id),
+            deployment_id=str(event.deployment_id),
+            tenant_id=event.tenant_id,
+            held_by_resource=str(registered.id),
+            held_by_deployment=str(registered.deployment_id),
+            held_by_tenant=registered.tenant_id,
+            held_by_saga=str(registered.saga_id),
+            held_status=str(registered.status),
+        )
+        await reject_registration(store, conn, event, exc.reason, publish=publish)
+        return True
+    if done:
+        log.info("registration.already_done", provider_id=provider_id)
+    return done
 
 
 async def reject_registration(

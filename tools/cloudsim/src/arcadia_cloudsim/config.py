@@ -5,19 +5,24 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 ENV_PREFIX = "ARCADIA_CLOUDSIM_"
 
 
 @dataclass(frozen=True)
 class SimConfig:
-    """How one simulator instance behaves; `token` empty means any bearer token is accepted."""
+    """How one simulator instance behaves; `token` empty means any bearer token is accepted.
+
+    `state_file` None keeps the account in memory only; a path makes it outlive the process.
+    """
 
     host: str = "127.0.0.1"
     port: int = 8010
     activation_delay_ms: int = 0
     token: str = ""
     default_hang_ms: int = 30_000
+    state_file: Path | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> SimConfig:
@@ -33,4 +38,5 @@ class SimConfig:
             activation_delay_ms=int(value("activation_delay_ms") or defaults.activation_delay_ms),
             token=value("token") or defaults.token,
             default_hang_ms=int(value("default_hang_ms") or defaults.default_hang_ms),
+            state_file=Path(state_file) if (state_file := value("state_file")) else None,
         )

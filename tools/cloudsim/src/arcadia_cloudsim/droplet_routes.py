@@ -87,8 +87,10 @@ class DropletController(Controller):
 
 @get("/actions/{action_id:int}")
 async def get_action(sim: Sim, action_id: FromPath[int]) -> dict[str, Any]:
-    sim.begin(Operation.ACTIONS_GET)
+    fault = sim.begin(Operation.ACTIONS_GET)
+    fail_if_status_fault(fault, sim.rate_headers())
     action = sim.get_action(action_id)
+    await hang_if_timeout(fault, sim)
     if action is None:
         raise ApiError(404)
     return {"action": action}

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from arcadia_cloudsim.faults import FaultKind
 from arcadia_cloudsim.model import AddressPool, SimAction, SimDroplet
+from arcadia_cloudsim.persistence import SavedAction, SavedDroplet, SavedDroplets
 from arcadia_cloudsim.schemas import CreateDropletBody
 
 # 198.18.0.0/15 is reserved for benchmarking (RFC 2544): plausible, public-looking, never routed.
@@ -32,6 +33,9 @@ class DropletStore:
         self._next_action_id = FIRST_ACTION_ID
         self._public = AddressPool(PUBLIC_NETWORK)
         self._private = AddressPool(PRIVATE_NETWORK)
+        # Set by every mutation (reads included: observing a droplet can activate it), so the
+        # simulator saves only when something changed.
+        self.changed = False
 
     def create(self, body: CreateDropletBody, activation_delay_s: float) -> SimDroplet:
         now = utc_now()
@@ -52,10 +56,14 @@ class DropletStore:
         )
         self._next_id += 1
         self._next_action_id += 1
-        self._droplets[droplet.id] = droplet
-        for tag in tags:
-            self._by_tag.setdefault(tag, set()).add(droplet.id)
+        self._add(droplet)
         return droplet
+
+    def _add(self, droplet: SimDroplet) -> None:
+        self._droplets[droplet.id] = droplet
+        for tag in droplet.tags:
+            self._by_tag.setdefault(tag, set()).add(droplet.id)
+        self.changed = True
 
     def get(self, droplet_id: int) -> SimDroplet | None:
         """The droplet as stored: call `observe` before showing it."""
@@ -63,6 +71,7 @@ class DropletStore:
 
     def spoil(self, droplet: SimDroplet, kind: FaultKind) -> None:
         """Apply a lifecycle fault to a droplet that is still `new`."""
+        self.changed = True
         if kind is FaultKind.NEVER_ACTIVE:
             droplet.stuck = True
         else:
@@ -81,6 +90,7 @@ class DropletStore:
         droplet = self._droplets.pop(droplet_id, None)
         if droplet is None:
             return False
+        self.changed = True
         for tag in droplet.tags:
             ids = self._by_tag.get(tag)
             if ids is not None:
@@ -108,8 +118,81 @@ class DropletStore:
         """Bring the droplet's status up to date: `new` turns `active` once its delay is over."""
         if droplet.status != "new" or droplet.stuck or self._clock() < droplet.active_at:
             return
+        self.changed = True
         droplet.status = "active"
         droplet.public_ip = self._public.take()
         droplet.private_ip = self._private.take()
         action = self._actions[droplet.action_id]
         action.status, action.completed_at = "completed", utc_now()
+
+    # -- persistence ---------------------------------------------------------------------------
+
+    def export(self, wall_offset_s: float) -> SavedDroplets:
+        """Everything to save; `wall_offset_s` turns this process's clock into epoch seconds."""
+        return SavedDroplets(
+            next_id=self._next_id,
+            next_action_id=self._next_action_id,
+            next_public_ip=self._public.next_address,
+            next_private_ip=self._private.next_address,
+            droplets=[
+                SavedDroplet(
+                    id=d.id,
+                    name=d.name,
+                    region=d.region,
+                    size=d.size,
+                    image=d.image,
+                    tags=list(d.tags),
+                    created_at=d.created_at,
+                    active_at_epoch=d.active_at + wall_offset_s,
+                    action_id=d.action_id,
+                    status=d.status,
+                    public_ip=d.public_ip,
+                    private_ip=d.private_ip,
+                    stuck=d.stuck,
+                )
+                for d in self._droplets.values()
+            ],
+            actions=[
+                SavedAction(
+                    id=a.id,
+                    droplet_id=a.droplet_id,
+                    status=a.status,
+                    started_at=a.started_at,
+                    completed_at=a.completed_at,
+                )
+                for a in self._actions.values()
+            ],
+        )
+
+    def restore(self, saved: SavedDroplets, wall_offset_s: float) -> None:
+        """Replace everything with `saved` (on an empty store, at start-up); ValueError if the
+        saved state contradicts itself."""
+        self._next_id = saved.next_id
+        self._next_action_id = saved.next_action_id
+        self._public = AddressPool(PUBLIC_NETWORK, saved.next_public_ip)
+        self._private = AddressPool(PRIVATE_NETWORK, saved.next_private_ip)
+        self._actions = {
+            a.id: SimAction(a.id, a.droplet_id, a.status, a.started_at, a.completed_at)
+            for a in saved.actions
+        }
+        for d in saved.droplets:
+            if d.action_id not in self._actions:
+                raise ValueError(f"droplet {d.id} has no create action {d.action_id}")
+            self._add(
+                SimDroplet(
+                    id=d.id,
+                    name=d.name,
+                    region=d.region,
+                    size=d.size,
+                    image=d.image,
+                    tags=tuple(d.tags),
+                    created_at=d.created_at,
+                    active_at=d.active_at_epoch - wall_offset_s,
+                    action_id=d.action_id,
+                    status=d.status,
+                    public_ip=d.public_ip,
+                    private_ip=d.private_ip,
+                    stuck=d.stuck,
+                )
+            )
+        self.changed = False

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 
@@ -55,13 +54,27 @@ class SimRecord:
 
 
 class AddressPool:
-    """Hands out unique addresses from `network`, skipping .0, .1 (gateways) and .255."""
+    """Hands out unique addresses from `network`, skipping .0, .1 (gateways) and .255.
 
-    def __init__(self, network: str) -> None:
-        self._hosts: Iterator[ipaddress.IPv4Address] = ipaddress.IPv4Network(network).hosts()
+    It remembers only the next candidate, so a saved simulator resumes where it stopped and
+    never hands out an address twice.
+    """
+
+    def __init__(self, network: str, next_address: str | None = None) -> None:
+        self._network = ipaddress.IPv4Network(network)
+        first = int(self._network.network_address) + 1
+        self._next = first if next_address is None else int(ipaddress.IPv4Address(next_address))
+        if not first <= self._next <= int(self._network.broadcast_address):
+            raise ValueError(f"{next_address} is not an address of {network}")
+
+    @property
+    def next_address(self) -> str:
+        return str(ipaddress.IPv4Address(self._next))
 
     def take(self) -> str:
-        for address in self._hosts:
+        while self._next < int(self._network.broadcast_address):
+            address = ipaddress.IPv4Address(self._next)
+            self._next += 1
             if address.packed[-1] not in (0, 1, 255):
                 return str(address)
         raise RuntimeError("address pool exhausted")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from arcadia_cloudsim.errors import ApiError
 from arcadia_cloudsim.model import SimRecord
+from arcadia_cloudsim.persistence import SavedRecord, SavedRecords
 from arcadia_cloudsim.schemas import RecordBody
 from arcadia_cloudsim.validation import check_record_data, normalize_record_name
 
@@ -20,6 +21,8 @@ class RecordStore:
         # (domain, fqdn) -> record ids: name lookups stay cheap with thousands of records.
         self._by_fqdn: dict[tuple[str, str], set[int]] = {}
         self._next_id = FIRST_RECORD_ID
+        # Set by every mutation, so the simulator saves only when something changed.
+        self.changed = False
 
     def _domain(self, domain: str) -> dict[int, SimRecord]:
         return self._domains.setdefault(domain, {})
@@ -49,9 +52,13 @@ class RecordStore:
             tag=body.tag,
         )
         self._next_id += 1
-        self._domain(domain)[record.id] = record
-        self._index(record)
+        self._add(record)
         return record
+
+    def _add(self, record: SimRecord) -> None:
+        self._domain(record.domain)[record.id] = record
+        self._index(record)
+        self.changed = True
 
     def update(self, domain: str, record_id: int, body: RecordBody) -> SimRecord | None:
         record = self._domain(domain).get(record_id)
@@ -63,6 +70,7 @@ class RecordStore:
         if body.data is not None:
             check_record_data(record.type, body.data)
         name = normalize_record_name(body.name) if body.name is not None else record.name
+        self.changed = True
         self._unindex(record)
         record.name = name
         if body.data is not None:
@@ -78,11 +86,55 @@ class RecordStore:
         record = self._domain(domain).pop(record_id, None)
         if record is None:
             return False
+        self.changed = True
         self._unindex(record)
         return True
 
     def all(self) -> list[SimRecord]:
         return [r for records in self._domains.values() for r in records.values()]
+
+    def export(self) -> SavedRecords:
+        """Everything to save; a domain with no record is not kept (it exists on first use)."""
+        return SavedRecords(
+            next_id=self._next_id,
+            records=[
+                SavedRecord(
+                    id=r.id,
+                    domain=r.domain,
+                    type=r.type,
+                    name=r.name,
+                    data=r.data,
+                    ttl=r.ttl,
+                    priority=r.priority,
+                    port=r.port,
+                    weight=r.weight,
+                    flags=r.flags,
+                    tag=r.tag,
+                )
+                for r in self.all()
+            ],
+        )
+
+    def restore(self, saved: SavedRecords) -> None:
+        """Replace everything with `saved` (on an empty store, at start-up)."""
+        self._next_id = saved.next_id
+        for r in saved.records:
+            self._add(
+                SimRecord(
+                    id=r.id,
+                    domain=r.domain,
+                    type=r.type,
+                    name=r.name,
+                    data=r.data,
+                    ttl=r.ttl,
+                    priority=r.priority,
+                    port=r.port,
+                    weight=r.weight,
+                    flags=r.flags,
+                    tag=r.tag,
+                )
+            )
+        self.changed = False
 
     def _index(self, record: SimRecord) -> None:
         self._by_fqdn.setdefault((record.domain, record.fqdn), set()).add(record.id)

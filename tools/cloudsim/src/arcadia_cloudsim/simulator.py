@@ -1,11 +1,12 @@
-"""The simulated account: droplets, DNS, faults and call counts behind one lock."""
+"""The simulated account: droplets, DNS, faults and call counts behind one lock, optionally saved."""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from arcadia_cloudsim.config import SimConfig
@@ -18,6 +19,7 @@ from arcadia_cloudsim.faults import (
     Operation,
     fault_from_request,
 )
+from arcadia_cloudsim.persistence import FORMAT, SavedState, StateFile, StateFileError
 from arcadia_cloudsim.record_store import RecordStore
 from arcadia_cloudsim.schemas import ConfigBody, CreateDropletBody, FaultBody, RecordBody
 from arcadia_cloudsim.validation import check_new_record
@@ -35,7 +37,12 @@ def _page(items: list[Any], page: int, per_page: int) -> list[Any]:
 
 
 class Simulator:
-    """Every method takes the lock, so concurrent requests see each other's effects whole."""
+    """Every method takes the lock, so concurrent requests see each other's effects whole.
+
+    With a state file, every change is saved before the lock is released: the file always holds
+    a whole state, in the order the changes happened, and a request is answered only once its
+    effect is on disk (a kill -9 right after an answer loses nothing the caller saw).
+    """
 
     def __init__(
         self,
@@ -49,7 +56,9 @@ class Simulator:
         self._lock = threading.Lock()
         # Bumped to end every hanging request at once (reset, shutdown); see fault_effects.
         self._hang_generation = 0
+        self._state_file = StateFile(config.state_file) if config.state_file else None
         self._set_initial_state()
+        self._load()
 
     def _set_initial_state(self) -> None:
         self.activation_delay_ms = self._config.activation_delay_ms
@@ -61,13 +70,58 @@ class Simulator:
         self._window_start = 0
         self._window_count = 0
 
+    # -- persistence ---------------------------------------------------------------------------
+
+    def _wall_offset_s(self) -> float:
+        return self._wall_clock() - self._clock()
+
+    def _load(self) -> None:
+        if self._state_file is None:
+            return
+        saved = self._state_file.load()
+        if saved is None:
+            return
+        try:
+            self._droplets.restore(saved.droplets, self._wall_offset_s())
+            self._records.restore(saved.records)
+        except ValueError as exc:
+            path = self._state_file.path
+            raise StateFileError(f"the cloudsim state file {path} is unusable: {exc}") from exc
+
+    def _save_if_changed(self) -> None:
+        """Called with the lock held, so saves happen one at a time and in order."""
+        if not (self._droplets.changed or self._records.changed):
+            return
+        self._droplets.changed = self._records.changed = False
+        if self._state_file is None:
+            return
+        offset = self._wall_offset_s()
+        self._state_file.save(
+            SavedState(
+                format=FORMAT,
+                droplets=self._droplets.export(offset),
+                records=self._records.export(),
+            )
+        )
+
+    @contextmanager
+    def _changing(self) -> Iterator[None]:
+        """The lock, and a save of whatever the block changed before it is released."""
+        with self._lock:
+            try:
+                yield
+            finally:
+                self._save_if_changed()
+
     # -- dev endpoints -------------------------------------------------------------------------
 
     def reset(self) -> None:
-        """Forget everything; requests hanging on a timeout fault answer at once."""
+        """Forget everything, the state file too; requests hanging on a timeout fault answer."""
         with self._lock:
             self._set_initial_state()
             self._hang_generation += 1
+            if self._state_file is not None:
+                self._state_file.clear()
 
     def release_hangs(self) -> None:
         with self._lock:
@@ -111,7 +165,7 @@ class Simulator:
             self._faults.clear()
 
     def snapshot(self) -> dict[str, Any]:
-        with self._lock:
+        with self._changing():
             droplets = [
                 {
                     "id": d.id,
@@ -134,6 +188,7 @@ class Simulator:
                 "calls": {op.value: self._calls[op.value] for op in Operation},
                 "faults": self._faults.pending(),
                 "config": self._settings(),
+                "state_file": str(self._state_file.path) if self._state_file else None,
             }
 
     # -- every API call ------------------------------------------------------------------------
@@ -166,17 +221,17 @@ class Simulator:
 
     def create_droplet(self, body: CreateDropletBody) -> tuple[dict[str, Any], int]:
         """The new droplet and the id of its create action."""
-        with self._lock:
+        with self._changing():
             droplet = self._droplets.create(body, self.activation_delay_ms / 1000)
             return droplet_json(droplet), droplet.action_id
 
     def list_droplets(self, tag: str | None, page: int, per_page: int) -> Page:
-        with self._lock:
+        with self._changing():
             found = self._droplets.tagged(tag)
             return [droplet_json(d) for d in _page(found, page, per_page)], len(found)
 
     def get_droplet(self, droplet_id: int) -> dict[str, Any] | None:
-        with self._lock:
+        with self._changing():
             droplet = self._droplets.get(droplet_id)
             if droplet is None:
                 return None
@@ -189,15 +244,15 @@ class Simulator:
             return droplet_json(droplet)
 
     def delete_droplet(self, droplet_id: int) -> bool:
-        with self._lock:
+        with self._changing():
             return self._droplets.delete(droplet_id)
 
     def delete_tagged(self, tag: str) -> int:
-        with self._lock:
+        with self._changing():
             return self._droplets.delete_tagged(tag)
 
     def get_action(self, action_id: int) -> dict[str, Any] | None:
-        with self._lock:
+        with self._changing():
             found = self._droplets.action(action_id)
             return None if found is None else action_json(*found)
 
@@ -206,20 +261,20 @@ class Simulator:
     def list_records(
         self, domain: str, fqdn: str | None, record_type: str | None, page: int, per_page: int
     ) -> Page:
-        with self._lock:
+        with self._changing():
             found = self._records.find(domain, fqdn, record_type)
             return [record_json(r) for r in _page(found, page, per_page)], len(found)
 
     def create_record(self, domain: str, body: RecordBody) -> dict[str, Any]:
         record_type, name, data = check_new_record(body)
-        with self._lock:
+        with self._changing():
             return record_json(self._records.create(domain, record_type, name, data, body))
 
     def update_record(self, domain: str, record_id: int, body: RecordBody) -> dict[str, Any] | None:
-        with self._lock:
+        with self._changing():
             record = self._records.update(domain, record_id, body)
             return None if record is None else record_json(record)
 
     def delete_record(self, domain: str, record_id: int) -> bool:
-        with self._lock:
+        with self._changing():
             return self._records.delete(domain, record_id)
