@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -280,3 +281,35 @@ async def test_the_detail_shows_the_latest_events_and_links_the_whole_history(
     )
     assert stranger.status_code == 404
     assert bad_cursor.status_code == 400
+
+
+async def test_a_tenant_has_at_most_its_quota_of_live_deployments_even_when_racing(
+    client: httpx.AsyncClient, gateway: Gateway, tenant: str
+) -> None:
+    # The gateway's default quota: 100 live deployments per tenant.
+    gate = asyncio.Semaphore(16)
+
+    async def attempt(i: int) -> httpx.Response:
+        async with gate:
+            return await client.post(
+                "/api/v1/deployments", json={"slug": f"q{i}"}, headers=gateway.auth(tenant)
+            )
+
+    answers = await asyncio.gather(*(attempt(i) for i in range(110)))
+    statuses = sorted(response.status_code for response in answers)
+    assert statuses == [201] * 100 + [409] * 10
+    refused = next(response for response in answers if response.status_code == 409)
+    assert refused.json()["type"].endswith("/quota-exceeded")
+    assert "100 live deployments" in refused.json()["detail"]
+
+    first = next(response.json() for response in answers if response.status_code == 201)
+    cancelled = await client.post(
+        f"/api/v1/deployments/{first['id']}/transition",
+        json={"to": "cancelled"},
+        headers=gateway.auth(tenant),
+    )
+    assert cancelled.status_code == 200
+    room = await client.post(
+        "/api/v1/deployments", json={"slug": "after-cancel"}, headers=gateway.auth(tenant)
+    )
+    assert room.status_code == 201, room.text

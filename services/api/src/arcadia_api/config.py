@@ -41,6 +41,9 @@ class ApiSettings(ServiceSettings):
     # administrator cannot mint an operator.
     operator_tenants: frozenset[str] = frozenset()
 
+    # Live (not cancelled, not archived) deployments one tenant may have; 0 = no quota.
+    max_live_deployments_per_tenant: int = Field(default=100, ge=0)
+
     # How many of its latest lifecycle events a deployment's detail shows; the rest are paged at
     # /deployments/{id}/events.
     detail_events_limit: int = Field(default=20, ge=1, le=100)

@@ -127,6 +127,17 @@ class TransitionForbiddenError(Exception):
         self.allowed_by = sorted(AUTHORITY[(current, target)])
 
 
+class QuotaExceededError(Exception):
+    """The tenant already has as many live (not cancelled, not archived) deployments as allowed."""
+
+    def __init__(self, quota: int) -> None:
+        super().__init__(
+            f"the tenant already has {quota} live deployments, its quota;"
+            " cancel one before creating another"
+        )
+        self.quota = quota
+
+
 class InvalidSlugError(ValueError):
     def __init__(self, slug: str) -> None:
         super().__init__(f"{slug!r} is not a lowercase DNS label")

@@ -16,6 +16,7 @@ from arcadia_api.domain import (
     DeploymentNotFoundError,
     DeploymentState,
     InvalidTransitionError,
+    QuotaExceededError,
     SlugTakenError,
     TransitionForbiddenError,
     check_authority,
@@ -57,9 +58,13 @@ async def create_deployment(
     principal: Principal,
     request: CreateDeployment,
     timeouts: SagaTimeouts | None = None,
+    *,
+    live_quota: int | None = None,
 ) -> Created:
     state = initial_state(provision=request.provision, trial=request.trial)
     deployments = PostgresDeployments(conn)
+    if live_quota is not None and await deployments.count_live(principal.tenant_id) >= live_quota:
+        raise QuotaExceededError(live_quota)
     deployment = await deployments.add(
         deployment_id=uuid.uuid4(),
         tenant_id=principal.tenant_id,

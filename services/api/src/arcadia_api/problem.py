@@ -15,6 +15,7 @@ from arcadia_api.domain import (
     DeploymentNotFoundError,
     InvalidSlugError,
     InvalidTransitionError,
+    QuotaExceededError,
     SlugTakenError,
     TransitionForbiddenError,
     TrialProvisioningError,
@@ -117,6 +118,8 @@ def problem_for(exc: Exception) -> tuple[Problem, dict[str, str]]:
             return _problem(404, "No such deployment", "deployment-not-found"), {}
         case SlugTakenError():
             return _problem(409, str(exc), "slug-taken"), {}
+        case QuotaExceededError():
+            return _problem(409, str(exc), "quota-exceeded"), {}
         case InvalidSlugError():
             error = FieldError(message=str(exc), field="slug", source="body")
             return _problem(400, "Request validation failed", "validation", errors=[error]), {}

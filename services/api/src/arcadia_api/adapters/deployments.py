@@ -18,6 +18,9 @@ from arcadia_api.domain import (
 )
 from arcadia_platform.db import Connection
 
+# The two-key advisory lock space does not overlap the one-key space the idempotency keys use.
+QUOTA_LOCK_CLASS: Final = 0x0A7A
+
 COLUMNS: Final = (
     "id, tenant_id, slug, display_name, region, state, llm_mode, billing_action_suspended,"
     " template_code, template_version, created_at, updated_at"
@@ -111,6 +114,19 @@ class PostgresDeployments:
             reason,
             event_id,
         )
+
+    async def count_live(self, tenant_id: str) -> int:
+        """The tenant's deployments that are neither cancelled nor archived. Holds a per-tenant
+        lock to the end of the transaction, so two creations cannot both take the last slot."""
+        await self._conn.execute(
+            "SELECT pg_advisory_xact_lock($1, hashtext($2))", QUOTA_LOCK_CLASS, tenant_id
+        )
+        live: int = await self._conn.fetchval(
+            "SELECT count(*) FROM deployments"
+            " WHERE tenant_id = $1 AND state NOT IN ('cancelled', 'archived')",
+            tenant_id,
+        )
+        return live
 
     async def latest_events(
         self, deployment_id: UUID, limit: int

@@ -58,6 +58,12 @@ def saga_timeouts(runtime: ServiceRuntime) -> SagaTimeouts:
     )
 
 
+def live_quota(runtime: ServiceRuntime) -> int | None:
+    settings = runtime.settings
+    assert isinstance(settings, ApiSettings)
+    return settings.max_live_deployments_per_tenant or None
+
+
 class DeploymentController(Controller):
     path = "/deployments"
     tags = ["deployments"]
@@ -104,7 +110,12 @@ class DeploymentController(Controller):
 
         async def work(conn: Connection) -> Outcome:
             created = await handlers.create_deployment(
-                conn, runtime.outbox, principal, data, saga_timeouts(runtime)
+                conn,
+                runtime.outbox,
+                principal,
+                data,
+                saga_timeouts(runtime),
+                live_quota=live_quota(runtime),
             )
             if created.saga_id is not None:
                 started = ProvisioningStarted(
