@@ -79,6 +79,9 @@ async def stack(
             kafka=infra.kafka,
             billing_url=upstreams.billing_url,
             inventory_url=upstreams.inventory_url,
+            # The fuzzer writes hundreds of times a second as one tenant; the write limit has
+            # its own tests (test_api_ratelimit.py).
+            extra_env={"ARCADIA_API_WRITE_RATE_PER_S": "0"},
         )
         await upstreams.ready()  # started meanwhile
         yield Stack(running, upstreams)

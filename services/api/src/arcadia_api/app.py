@@ -1,5 +1,6 @@
 """The api service's composition root: everything is built here, nothing at import time."""
 
+import dataclasses
 from pathlib import Path
 
 import msgspec
@@ -8,7 +9,8 @@ from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
-from litestar.openapi.spec import Components, OpenAPI, SecurityScheme
+from litestar.openapi.spec import Components, OpenAPI, OpenAPIResponse, SecurityScheme
+from litestar.types import Guard
 
 from arcadia_api.adapters.billing_client import BillingClient
 from arcadia_api.adapters.inventory_client import InventoryClient
@@ -24,6 +26,7 @@ from arcadia_api.controllers.subscriptions import SubscriptionController
 from arcadia_api.controllers.tenants import TenantController
 from arcadia_api.idempotency import Idempotency
 from arcadia_api.problem import handle_exception
+from arcadia_api.ratelimit import TenantWriteLimit, TokenBuckets
 from arcadia_api.saga.reactions import SagaReactions
 from arcadia_api.saga.timer import SagaDeadlines
 from arcadia_api.schemas import (
@@ -134,6 +137,7 @@ def create_app(settings: ApiSettings) -> Litestar:
             OperationsController,
         ],
         middleware=[DefineMiddleware(BearerAuthMiddleware, verifier=verifier)],
+        guards=write_limits(settings),
         security=[{BEARER: []}],
         dependencies={
             "principal": Provide(provide_principal, sync_to_thread=False),
@@ -152,7 +156,28 @@ def create_app(settings: ApiSettings) -> Litestar:
         on_shutdown=[billing.aclose, inventory.aclose],
     )
     document_strict_bodies(app.openapi_schema)
+    if settings.write_rate_per_s > 0:
+        document_write_limits(app.openapi_schema)
     return app
+
+
+def write_limits(settings: ApiSettings) -> list[Guard]:
+    if settings.write_rate_per_s <= 0:
+        return []
+    return [TenantWriteLimit(TokenBuckets(settings.write_rate_per_s, settings.write_burst))]
+
+
+def document_write_limits(openapi: OpenAPI) -> None:
+    """Every write may meet the tenant's rate limit: a 429 problem, shaped like its 401."""
+    for item in (openapi.paths or {}).values():
+        for operation in (item.post, item.put, item.patch, item.delete):
+            if operation is None or operation.responses is None:
+                continue
+            unauthorized = operation.responses.get("401")
+            if isinstance(unauthorized, OpenAPIResponse):
+                operation.responses["429"] = dataclasses.replace(
+                    unauthorized, description="Too Many Requests (see Retry-After)"
+                )
 
 
 def document_strict_bodies(openapi: OpenAPI) -> None:

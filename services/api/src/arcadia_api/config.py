@@ -41,6 +41,11 @@ class ApiSettings(ServiceSettings):
     # administrator cannot mint an operator.
     operator_tenants: frozenset[str] = frozenset()
 
+    # Writes (POST/PUT/PATCH/DELETE) per tenant and gateway instance: a token bucket refilled at
+    # `write_rate_per_s` up to `write_burst`; beyond it a 429 with Retry-After. 0 = no limit.
+    write_rate_per_s: float = Field(default=20.0, ge=0)
+    write_burst: int = Field(default=200, ge=1)
+
     # Live (not cancelled, not archived) deployments one tenant may have; 0 = no quota.
     max_live_deployments_per_tenant: int = Field(default=100, ge=0)
 
