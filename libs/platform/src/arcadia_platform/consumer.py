@@ -43,6 +43,15 @@ INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.TooManyConnectionsError,
 )
 HANDLER_FAILED = "handler_failed"
+INVALID_EVENT = "invalid_event"
+
+
+class InvalidEventError(Exception):
+    """Raised by a handler when an event breaks its contract's rules (e.g. a negative amount).
+
+    The event is dead-lettered at once with reason `invalid_event`: no retry would change it. Its
+    transaction rolls back, inbox row included, so nothing of it is recorded.
+    """
 
 
 @dataclass
@@ -152,6 +161,9 @@ class InboxConsumer:
                 log.warning("event.infrastructure_error", error=repr(exc), type=event.type)
                 await asyncio.sleep(self._retry.backoff_max_s)
                 raise  # nack: the message is redelivered, nothing is lost
+            except InvalidEventError as exc:
+                await self._dead_letter(record, INVALID_EVENT, str(exc))
+                return
             except Exception as exc:
                 if attempt >= self._retry.max_attempts:
                     await self._dead_letter(
