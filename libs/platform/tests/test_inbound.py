@@ -13,7 +13,7 @@ from faststream.kafka.parser import AioKafkaBatchParser
 from arcadia_contracts import encode, envelope
 from arcadia_contracts.codec import REGISTRY
 from arcadia_contracts.events.platform import PaymentFailed
-from arcadia_platform.dlq import DeadLetters
+from arcadia_platform.dlq import DeadLetters, safe_detail
 from arcadia_platform.inbound import (
     InboundScreen,
     Rejected,
@@ -136,3 +136,23 @@ async def test_a_dead_letter_the_broker_refuses_for_another_reason_raises() -> N
     with pytest.raises(KafkaConnectionError):
         await dead_letters.send(record(b"v"), "undecodable", "bad bytes")
     assert producer.sent == []
+
+
+def test_a_detail_quoting_bad_input_can_still_be_stored_and_sent() -> None:
+    detail = safe_detail("bad \x00 and \ud800 and " + "x" * 5000)
+
+    assert "\x00" not in detail
+    assert "\\x00" in detail
+    assert "\\ud800" in detail
+    assert len(detail) <= 2000 + 20  # cut short, escapes excepted
+    detail.encode("utf-8")  # a header value; raises if a surrogate were left
+
+
+async def test_a_dead_letter_whose_detail_is_not_utf8_safe_is_sent_escaped() -> None:
+    producer = FakeProducer()
+    dead_letters = DeadLetters(producer, "billing")
+
+    await dead_letters.send(record(b"v"), "handler_failed", "ValueError: \ud800\x00")
+
+    (sent,) = producer.sent
+    assert dict(sent["headers"])["dlq-detail"] == b"ValueError: \\ud800\\x00"

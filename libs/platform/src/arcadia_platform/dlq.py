@@ -17,6 +17,13 @@ log = get_logger(__name__)
 TOO_LARGE = (MessageSizeTooLargeError, RecordListTooLargeError, RecordTooLargeError)
 
 
+def safe_detail(detail: str) -> str:
+    """`detail` cut short, with what UTF-8 (lone surrogates) or PostgreSQL text (NUL) cannot hold
+    escaped: an error message may quote the bad input, and failing to note it would stall us."""
+    text = detail[:2000].encode("utf-8", "backslashreplace").decode("utf-8")
+    return text.replace("\x00", "\\x00")
+
+
 async def first_dead_letter(
     conn: Connection, consumer: str, record: Any, reason: str, detail: str
 ) -> bool:
@@ -29,7 +36,7 @@ async def first_dead_letter(
         record.partition,
         record.offset,
         reason,
-        detail[:2000],
+        safe_detail(detail),
     )
     return bool(inserted)
 
@@ -46,7 +53,7 @@ class DeadLetters:
         """
         ours = [
             ("dlq-reason", reason.encode()),
-            ("dlq-detail", detail[:2000].encode()),
+            ("dlq-detail", safe_detail(detail).encode()),
             ("dlq-consumer", self._consumer_name.encode()),
             ("dlq-origin-topic", record.topic.encode()),
             ("dlq-origin-partition", str(record.partition).encode()),
@@ -74,7 +81,7 @@ class DeadLetters:
         log.warning(
             "event.dead_lettered",
             reason=reason,
-            detail=detail[:300],
+            detail=safe_detail(detail)[:300],
             topic=record.topic,
             partition=record.partition,
             offset=record.offset,
