@@ -13,6 +13,7 @@ from faststream.kafka.parser import AioKafkaBatchParser
 from arcadia_contracts import encode, envelope
 from arcadia_contracts.codec import REGISTRY
 from arcadia_contracts.events.platform import PaymentFailed
+from arcadia_platform.consumer import InboxConsumer, RetryPolicy, Routes
 from arcadia_platform.dlq import DeadLetters, safe_detail
 from arcadia_platform.inbound import (
     InboundScreen,
@@ -20,6 +21,7 @@ from arcadia_platform.inbound import (
     raw_batch_decoder,
     safe_batch_parser,
 )
+from arcadia_platform.outbox import Outbox
 
 PAYMENT = envelope(
     PaymentFailed(payment_id="pay-1", amount_cents=1200, reason="card declined"),
@@ -156,3 +158,26 @@ async def test_a_dead_letter_whose_detail_is_not_utf8_safe_is_sent_escaped() -> 
 
     (sent,) = producer.sent
     assert dict(sent["headers"])["dlq-detail"] == b"ValueError: \\ud800\\x00"
+
+
+class DownPool:
+    """A pool whose database is unreachable."""
+
+    def acquire(self) -> Any:
+        raise OSError("connection refused")
+
+
+async def test_a_bad_record_met_while_the_database_is_down_is_redelivered_not_lost() -> None:
+    producer = FakeProducer()
+    consumer = InboxConsumer(
+        name="billing",
+        pool=DownPool(),  # type: ignore[arg-type]
+        routes=Routes(),
+        outbox=Outbox(),
+        dead_letters=DeadLetters(producer, "billing"),
+        retry=RetryPolicy(max_attempts=1, backoff_base_s=0, backoff_max_s=0),
+    )
+
+    with pytest.raises(OSError, match="connection refused"):  # the batch is sought back
+        await consumer.process(record(b"\x00\xffnot json"))
+    assert producer.sent == []  # no DLQ copy that the position ledger does not know of
