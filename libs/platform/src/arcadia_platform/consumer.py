@@ -1,6 +1,7 @@
 """At-least-once consumption with an inbox, bounded retries and a dead-letter path.
 
-For each message: decode (failure -> DLQ at once); find the handler for its type (none -> skip);
+For each message: screen it (null, oversize, headers or bytes that are not an event -> DLQ at
+once, that record alone: see inbound.py); find the handler for its type (none -> skip);
 then, in one transaction, record (consumer, event_id) in the inbox and run the handler. The Kafka
 offset is committed only after that transaction commits (FastStream's NACK_ON_ERROR policy: ack
 after the handler returns, seek back if it raises). A handler that keeps raising is retried with
@@ -21,11 +22,12 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
-from arcadia_contracts import Envelope, Event, EventDecodeError
+from arcadia_contracts import Envelope, Event
 from arcadia_contracts.codec import REGISTRY, Registry
 from arcadia_platform.db import Connection
-from arcadia_platform.dlq import DeadLetters
+from arcadia_platform.dlq import DeadLetters, first_dead_letter
 from arcadia_platform.faults import NO_FAULTS, CrashPoints
+from arcadia_platform.inbound import InboundScreen, Rejected, raw_batch_decoder, safe_batch_parser
 from arcadia_platform.inbox import record_once
 from arcadia_platform.logs import get_logger
 from arcadia_platform.outbox import Outbox
@@ -41,6 +43,15 @@ INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.TooManyConnectionsError,
 )
 HANDLER_FAILED = "handler_failed"
+INVALID_EVENT = "invalid_event"
+
+
+class InvalidEventError(Exception):
+    """Raised by a handler when an event breaks its contract's rules (e.g. a negative amount).
+
+    The event is dead-lettered at once with reason `invalid_event`: no retry would change it. Its
+    transaction rolls back, inbox row included, so nothing of it is recorded.
+    """
 
 
 @dataclass
@@ -83,6 +94,7 @@ class InboxConsumer:
         max_batch: int = 250,
         after_commit: Callable[[], None] | None = None,
         session_timeout_ms: int = 10_000,
+        max_record_bytes: int = 512 * 1024,
     ) -> None:
         self.name = name
         self._max_batch = max_batch
@@ -94,7 +106,7 @@ class InboxConsumer:
         self._outbox = outbox
         self._dead_letters = dead_letters
         self._retry = retry
-        self._registry = registry
+        self._screen = InboundScreen(registry, max_record_bytes)
         self._crash = crash_points
         self.handled = 0
         self.duplicates = 0
@@ -124,13 +136,16 @@ class InboxConsumer:
             session_timeout_ms=self._session_timeout_ms,
             heartbeat_interval_ms=max(1000, self._session_timeout_ms // 4),
             title=f"{self.name}-consumer",
+            # FastStream's defaults decode every header and value of the batch up front: one
+            # bad record would make them raise and the whole batch be dropped unseen.
+            parser=safe_batch_parser,
+            decoder=raw_batch_decoder,
         )(on_batch)
 
     async def process(self, record: Any) -> None:
-        try:
-            event = self._registry.decode(record.value or b"")
-        except EventDecodeError as exc:
-            await self._dead_letters.send(record, exc.reason, exc.detail)
+        event = self._screen.check(record)
+        if isinstance(event, Rejected):
+            await self._dead_letter(record, event.reason, event.detail)
             return
         handler = self._routes.by_topic.get(self._names.logical(record.topic), {}).get(event.type)
         if handler is None:
@@ -146,9 +161,12 @@ class InboxConsumer:
                 log.warning("event.infrastructure_error", error=repr(exc), type=event.type)
                 await asyncio.sleep(self._retry.backoff_max_s)
                 raise  # nack: the message is redelivered, nothing is lost
+            except InvalidEventError as exc:
+                await self._dead_letter(record, INVALID_EVENT, str(exc))
+                return
             except Exception as exc:
                 if attempt >= self._retry.max_attempts:
-                    await self._dead_letters.send(
+                    await self._dead_letter(
                         record,
                         HANDLER_FAILED,
                         f"{type(exc).__name__}: {exc} (after {attempt} attempts)",
@@ -173,6 +191,37 @@ class InboxConsumer:
                 topic=record.topic,
                 offset=record.offset,
             )
+
+    async def _dead_letter(self, record: Any, reason: str, detail: str) -> None:
+        """Copy the record to its DLQ once, even if its batch is redelivered afterwards.
+
+        The position is noted in the same transaction that spans the DLQ publish: if the publish
+        fails (broker trouble) nothing is noted and the error makes the batch redeliver, so the
+        record is never lost; only a crash between Kafka's ack and the commit can copy it twice.
+        """
+        try:
+            async with self._pool.acquire() as conn, conn.transaction():
+                if not await first_dead_letter(conn, self.name, record, reason, detail):
+                    log.info(
+                        "event.dead_letter_duplicate",
+                        consumer=self.name,
+                        reason=reason,
+                        topic=record.topic,
+                        partition=record.partition,
+                        offset=record.offset,
+                    )
+                    return
+                await self._dead_letters.send(record, reason, detail)
+        except INFRASTRUCTURE_ERRORS as exc:
+            log.warning("event.infrastructure_error", error=repr(exc), reason=reason)
+            await asyncio.sleep(self._retry.backoff_max_s)
+            raise  # nack: the record is redelivered and dead-lettered once the database is back
+        except Exception as exc:
+            log.error(
+                "event.dead_letter_failed", error=repr(exc), reason=reason, topic=record.topic
+            )
+            raise  # nack: the batch is redelivered until the DLQ takes the record
+        self._crash.hit("consumer.after_dead_letter")
 
     async def _run_once(self, handler: Handler, event: Envelope, record: Any) -> bool:
         async with self._pool.acquire() as conn, conn.transaction():

@@ -133,6 +133,7 @@ class ServiceRuntime:
                 topic_names=self.topic_names,
                 after_commit=self._run_after_commit_hooks,
                 session_timeout_ms=s.consumer_session_timeout_ms,
+                max_record_bytes=s.consumer_max_record_bytes,
             )
             self.consumer.subscribe(self._broker)
             await self._broker.start()

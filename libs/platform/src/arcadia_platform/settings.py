@@ -40,6 +40,10 @@ class ServiceSettings(BaseSettings):
     consumer_max_attempts: int = 5
     consumer_backoff_base_s: float = 0.05
     consumer_backoff_max_s: float = 2.0
+    # Largest inbound record (key + value + headers) a consumer accepts; a bigger one is
+    # dead-lettered as `oversize`. Events are a few KiB: a record near Kafka's 1 MiB limit is a
+    # producer's mistake, and parsing it would hold up its whole partition.
+    consumer_max_record_bytes: int = Field(default=512 * 1024, gt=0)
     # How soon Kafka gives a dead consumer's partitions to a live one (the broker's minimum is 6 s).
     consumer_session_timeout_ms: int = 10_000
     # Prefix of every topic and consumer group; empty in production (see topicnames.py).

@@ -1,7 +1,13 @@
-"""Inbound payments: a success credits the ledger, a failure makes subscriptions past due."""
+"""Inbound payments: a success credits the ledger, a failure makes subscriptions past due.
+
+Each payment event is checked before anything of it is recorded: a payment recorded first and
+refused after would make the real payment with the same id look like a re-sent one.
+"""
 
 from __future__ import annotations
 
+import re
+from typing import Final
 from uuid import UUID
 
 from arcadia_billing.accounting import payment_entry
@@ -15,10 +21,46 @@ from arcadia_billing.publisher import Publisher
 from arcadia_contracts import Envelope
 from arcadia_contracts.events.billing import SubscriptionPastDue
 from arcadia_contracts.events.platform import PaymentFailed, PaymentSucceeded
+from arcadia_platform.consumer import InvalidEventError
 from arcadia_platform.db import Connection
 from arcadia_platform.logs import get_logger
 
 log = get_logger(__name__)
+# Tenant ids as the identity app mints them (the gateway accepts the same, see its tokens.py).
+TENANT_ID: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}")
+CURRENCY: Final = re.compile(r"[A-Z]{3}")
+MAX_PAYMENT_ID: Final = 200
+
+
+def payment_problem(tenant_id: str, payment_id: str, amount: Money) -> str | None:
+    """What makes a payment event unusable, if anything (pure rules; currency shape only)."""
+    if TENANT_ID.fullmatch(tenant_id) is None:
+        return f"tenant id {tenant_id[:80]!r} is not well-formed"
+    if not payment_id or len(payment_id) > MAX_PAYMENT_ID or "\x00" in payment_id:
+        return f"payment id {payment_id[:80]!r} is empty, too long or not text"
+    if amount.cents <= 0:
+        return f"amount {amount.cents} cents is not positive"
+    if CURRENCY.fullmatch(amount.currency) is None:
+        return f"currency {amount.currency[:20]!r} is not an ISO 4217 code"
+    return None
+
+
+async def billed_currencies(conn: Connection) -> set[str]:
+    """The currencies billing prices anything in: a payment in another can settle nothing."""
+    rows = await conn.fetch(
+        "SELECT currency FROM plan_versions UNION SELECT currency FROM addon_prices"
+    )
+    return {row["currency"] for row in rows}
+
+
+async def check_payment(conn: Connection, event: Envelope, payment_id: str, amount: Money) -> None:
+    """Raise InvalidEventError (the event is dead-lettered, nothing recorded) for a bad payment."""
+    problem = payment_problem(event.tenant_id, payment_id, amount)
+    if problem is None and amount.currency not in await billed_currencies(conn):
+        problem = f"currency {amount.currency!r} is not one billing prices in"
+    if problem is not None:
+        log.warning("payment.invalid", payment_id=payment_id[:80], problem=problem)
+        raise InvalidEventError(problem)
 
 
 class PaymentReactions:
@@ -29,6 +71,7 @@ class PaymentReactions:
         paid = event.payload
         assert isinstance(paid, PaymentSucceeded)
         amount = Money(paid.amount_cents, paid.currency)
+        await check_payment(conn, event, paid.payment_id, amount)
         fresh = await PaymentLog(conn).record(
             paid.payment_id,
             "succeeded",
@@ -40,9 +83,6 @@ class PaymentReactions:
         )
         if not fresh:
             return  # the same payment, announced again: credited once
-        if amount.cents <= 0:
-            log.warning("payment.not_positive", payment_id=paid.payment_id, cents=amount.cents)
-            return
         await LedgerRepository(conn).append(
             [payment_entry(event.tenant_id, paid.payment_id, amount, event.deployment_id)]
         )
@@ -60,13 +100,15 @@ class PaymentReactions:
     async def mark_past_due(self, conn: Connection, event: Envelope) -> None:
         failed = event.payload
         assert isinstance(failed, PaymentFailed)
+        amount = Money(failed.amount_cents, failed.currency)
+        await check_payment(conn, event, failed.payment_id, amount)
         payments = PaymentLog(conn)
         fresh = await payments.record(
             failed.payment_id,
             "failed",
             event.tenant_id,
             event.deployment_id,
-            Money(failed.amount_cents, failed.currency),
+            amount,
             failed.reason,
             event.occurred_at,
         )
