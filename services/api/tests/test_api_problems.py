@@ -84,6 +84,10 @@ async def test_unknown_fields_in_a_transition_are_named_too(
         (b'{"slug": "shop", "region": "' + b"x" * 100 + b'"}', "region"),
         (b'{"display_name": "no slug"}', "slug"),
         (b'{"slug": "shop", "display_name": "\\ud800"}', None),
+        # JSON types as the schema says them, not as a lenient converter reads them.
+        (b'{"slug": "shop", "trial": 0}', "trial"),
+        (b'{"slug": "shop", "provision": "true"}', "provision"),
+        (b'{"slug": "shop", "addons": [{"code": "x", "quantity": "2"}]}', "addons[0].quantity"),
     ],
 )
 async def test_bad_bodies_are_400_problems(

@@ -1,11 +1,15 @@
-"""Request-body checks Litestar does not make itself: a body is present, and no field is unknown.
+"""Request-body checks Litestar does not make itself: a body is present, no field is unknown,
+and every value has its JSON type.
 
 msgspec stops at the first unknown field; this names every one of them (nested ones as
-`addons[0].colour`), before Litestar decodes the body into its Struct.
+`addons[0].colour`), before Litestar decodes the body into its Struct. Litestar converts bodies
+leniently (`0` for `false`, `"1"` for `1`); the OpenAPI document promises JSON types, so the body
+is first decoded strictly, as the schema reads.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import msgspec
@@ -13,7 +17,9 @@ from litestar import Request
 from litestar.exceptions import SerializationException
 from msgspec import inspect
 
-from arcadia_api.problem import ProblemError
+from arcadia_api.problem import MISSING_FIELD, FieldError, ProblemError
+
+JSON_PATH = re.compile(r" - at `\$\.?(?P<path>[^`]*)`$")
 
 
 async def check_request_body(request: Request[Any, Any, Any]) -> None:
@@ -40,6 +46,24 @@ async def check_request_body(request: Request[Any, Any, Any]) -> None:
             slug="unknown-fields",
             unknown_fields=unknown,
         )
+    try:
+        msgspec.json.decode(await request.body(), type=struct_type)
+    except msgspec.ValidationError as exc:
+        raise ProblemError(
+            400, "Request validation failed", slug="validation", errors=[field_error(exc)]
+        ) from exc
+
+
+def field_error(exc: msgspec.ValidationError) -> FieldError:
+    """msgspec's "Expected `bool`, got `int` - at `$.trial`" as a FieldError for `trial`."""
+    message = str(exc)
+    found = JSON_PATH.search(message)
+    path = found["path"] if found else ""
+    text = message[: found.start()] if found else message
+    missing = MISSING_FIELD.search(text)
+    if missing:  # "Object missing required field `code`": the field is the missing one
+        path = f"{path}.{missing[1]}" if path else missing[1]
+    return FieldError(message=text, field=path or None, source="body")
 
 
 def unknown_fields(struct_type: type[msgspec.Struct], value: object) -> list[str]:
