@@ -25,16 +25,22 @@ FAST = {
     # A killed consumer's partitions move to its restarted successor sooner.
     "ARCADIA_ALL_CONSUMER_SESSION_TIMEOUT_MS": "6000",
 }
+# For modules whose sagas must all complete: the services' own client timeouts and job deadlines
+# (counted from when a job is queued, so they include waiting behind a loaded machine), only a
+# faster hand-over of a killed consumer's partitions. A module picks it with `STACK_ENV = PATIENT`.
+PATIENT = {"ARCADIA_ALL_CONSUMER_SESSION_TIMEOUT_MS": "6000"}
 
 
 @pytest.fixture(scope="module")
-async def stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
+async def stack(
+    infra: Infra, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> AsyncIterator[Stack]:
     logs = tmp_path_factory.mktemp("saga-logs")
 
     def make(args: list[str], env: dict[str, str], name: str) -> ServiceProcess:
         return ServiceProcess(args, env, Path(logs) / f"{name}.log")
 
-    running = await start_stack(infra, make, env=FAST)
+    running = await start_stack(infra, make, env=getattr(request.module, "STACK_ENV", FAST))
     yield running
     await drop_stack(infra, running)
 
