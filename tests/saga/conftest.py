@@ -12,16 +12,18 @@ from arcadia_platform.testing import Infra, ServiceProcess
 from tests.stack import Stack, drop_stack, start_stack
 
 FAST = {
-    # Short client timeouts and backoffs so failures resolve in test time.
-    "ARCADIA_PROVISIONER_DO_TIMEOUT_S": "1.0",
+    # Short backoffs, and bounds short enough that a fault held until a deadline resolves in
+    # test time. Not shorter: a job's deadline counts from when it is queued, and the same
+    # module's sagas that must complete (transient faults, happy path) run under them too.
+    "ARCADIA_PROVISIONER_DO_TIMEOUT_S": "3",
     "ARCADIA_PROVISIONER_DO_MAX_RETRIES": "3",
     "ARCADIA_PROVISIONER_DO_BACKOFF_BASE_S": "0.02",
     "ARCADIA_PROVISIONER_JOB_BACKOFF_BASE_S": "0.02",
     "ARCADIA_PROVISIONER_JOB_BACKOFF_MAX_S": "0.3",
-    "ARCADIA_PROVISIONER_DROPLET_ACTIVE_TIMEOUT_S": "4",
-    "ARCADIA_PROVISIONER_STEP_TIMEOUT_S": "8",
+    "ARCADIA_PROVISIONER_DROPLET_ACTIVE_TIMEOUT_S": "10",
+    "ARCADIA_PROVISIONER_STEP_TIMEOUT_S": "20",
     "ARCADIA_PROVISIONER_COMPENSATION_MAX_ATTEMPTS": "4",
-    "ARCADIA_CLOUDSIM_DEFAULT_HANG_MS": "2500",
+    "ARCADIA_CLOUDSIM_DEFAULT_HANG_MS": "15000",  # far past the client's timeout
     # A killed consumer's partitions move to its restarted successor sooner.
     "ARCADIA_ALL_CONSUMER_SESSION_TIMEOUT_MS": "6000",
 }

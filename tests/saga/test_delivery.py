@@ -17,9 +17,12 @@ from arcadia_contracts import topics
 from arcadia_platform.testing import eventually, unique
 from arcadia_platform.topicnames import TopicNames
 from arcadia_platform.topics_admin import PARTITIONS
+from tests.saga.conftest import PATIENT
 from tests.saga.test_saga import assert_completed
 from tests.stack import Stack
 
+# Every saga here must complete: the services' own timeouts and deadlines, not the fast ones.
+STACK_ENV = PATIENT
 DUPLICATE = "test-duplicate"
 SEED = 20261202  # of the copies' delays; change it to explore other interleavings
 # What one completed provisioning saga makes each service publish (invariant 3: once each).
