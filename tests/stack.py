@@ -157,18 +157,20 @@ class Stack:
         self, client: httpx.AsyncClient, tenant: str, slug: str, deployment_id: str, saga_id: str
     ) -> dict[str, Any]:
         """Holdings once billing has caught up: the api completes the saga, then billing hears
-        DeploymentActivated and activates the subscription (a few milliseconds later)."""
+        DeploymentActivated and activates the subscription (a little later). Raises if billing
+        never settles: checking invariants on data still in motion would pass or fail by luck."""
+        last: dict[str, Any] = {}
 
         async def settled() -> dict[str, Any] | None:
-            found = await self.holdings(client, tenant, slug, deployment_id, saga_id)
-            pending = [s for s in found["subscriptions"] if s["status"] == "pending"]
-            return None if pending else found
+            last.update(await self.holdings(client, tenant, slug, deployment_id, saga_id))
+            pending = [s for s in last["subscriptions"] if s["status"] == "pending"]
+            return None if pending else dict(last)
 
         try:
-            result: dict[str, Any] = await eventually(settled, timeout_s=10, interval_s=0.2)
-            return result
-        except TimeoutError:
-            return await self.holdings(client, tenant, slug, deployment_id, saga_id)
+            result: dict[str, Any] = await eventually(settled, timeout_s=60, interval_s=0.2)
+        except TimeoutError as error:
+            raise TimeoutError(f"billing never settled saga {saga_id}: {last}") from error
+        return result
 
     async def rows(self, service: str, sql: str, *args: Any) -> list[dict[str, Any]]:
         conn = await asyncpg.connect(self.databases[service])

@@ -10,9 +10,11 @@ import httpx
 import pytest
 
 from arcadia_platform.testing import Infra, ServiceProcess, eventually, unique
-from tests.saga.conftest import FAST
+from tests.saga.conftest import PATIENT
 from tests.saga.test_saga import assert_compensated
 from tests.stack import Stack, drop_stack, start_stack
+
+STEP_TIMEOUT_S = 30
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +24,12 @@ async def stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Async
     def make(args: list[str], env: dict[str, str], name: str) -> ServiceProcess:
         return ServiceProcess(args, env, Path(logs) / f"{name}.log")
 
-    running = await start_stack(infra, make, env={**FAST, "ARCADIA_API_SAGA_STEP_TIMEOUT_S": "3"})
+    # The step deadline applies to every step and counts from the step's start, Kafka hops and
+    # a loaded machine included: it must be generous for the steps that do progress, since only
+    # the one held back (register_inventory) may expire. The provisioner keeps its own (long)
+    # deadlines for the same reason.
+    env = {**PATIENT, "ARCADIA_API_SAGA_STEP_TIMEOUT_S": str(STEP_TIMEOUT_S)}
+    running = await start_stack(infra, make, env=env)
     yield running
     await drop_stack(infra, running)
 
@@ -38,7 +45,7 @@ async def test_a_step_past_its_deadline_aborts_even_across_an_api_restart(
         detail = await stack.detail(client, tenant, deployment_id)
         return any(s["step"] == name and s["status"] == "running" for s in detail["saga"]["steps"])
 
-    await eventually(lambda: step_running("register_inventory"), timeout_s=30)
+    await eventually(lambda: step_running("register_inventory"), timeout_s=120)
     await stack.kill9("api")  # the deadline is a column, not a timer in memory
     await stack.start("api")
 
@@ -46,12 +53,12 @@ async def test_a_step_past_its_deadline_aborts_even_across_an_api_restart(
         detail = await stack.detail(client, tenant, deployment_id)
         return detail if detail["saga"]["status"] == "compensating" else None
 
-    aborted = await eventually(compensating, timeout_s=30)
+    aborted = await eventually(compensating, timeout_s=STEP_TIMEOUT_S + 120)
     assert aborted["saga"]["failed_step"] == "register_inventory"
     assert "deadline" in aborted["saga"]["reason"]
     # Inventory comes back to a DropletActive and an abort, in whichever order: it registers
     # nothing (or releases what it registered) and reports, so the saga can end.
     await stack.start("inventory")
-    detail = await stack.wait_terminal(client, tenant, deployment_id, saga_id, timeout_s=60)
+    detail = await stack.wait_terminal(client, tenant, deployment_id, saga_id, timeout_s=120)
     holdings = await stack.settled_holdings(client, tenant, slug, deployment_id, saga_id)
     assert_compensated(detail, holdings, "register_inventory")

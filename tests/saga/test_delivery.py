@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import random
 from collections.abc import AsyncIterator
@@ -15,10 +16,15 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from arcadia_contracts import topics
 from arcadia_platform.testing import eventually, unique
 from arcadia_platform.topicnames import TopicNames
+from arcadia_platform.topics_admin import PARTITIONS
+from tests.saga.conftest import PATIENT
 from tests.saga.test_saga import assert_completed
 from tests.stack import Stack
 
+# Every saga here must complete: the services' own timeouts and deadlines, not the fast ones.
+STACK_ENV = PATIENT
 DUPLICATE = "test-duplicate"
+SEED = 20261202  # of the copies' delays; change it to explore other interleavings
 # What one completed provisioning saga makes each service publish (invariant 3: once each).
 HAPPY_OUTBOX = {
     "api": [
@@ -37,52 +43,86 @@ class Duplicator:
     """Re-publishes every record of the stack's topics once, after a random delay: every saga
     event is delivered twice, the copy out of order with whatever came in between."""
 
-    def __init__(self, stack: Stack) -> None:
+    def __init__(self, stack: Stack, *, seed: int) -> None:
         names = TopicNames(stack.namespace)
         self._topics = [names.physical(t) for t in topics.OWN_TOPICS]
         self._kafka = stack.infra.kafka
-        self.copied = 0
+        self._random = random.Random(seed)  # the delays, hence the shuffles, are reproducible
+        self._read_up_to: dict[TopicPartition, int] = {}
+        self._pending: set[asyncio.Task[None]] = set()
+        self.copies: collections.Counter[bytes] = collections.Counter()  # by key
+
+    def partitions(self) -> list[TopicPartition]:
+        return [TopicPartition(t, p) for t in self._topics for p in range(PARTITIONS)]
 
     async def run(self, ready: asyncio.Event) -> None:
         consumer = AIOKafkaConsumer(bootstrap_servers=self._kafka, enable_auto_commit=False)
         producer = AIOKafkaProducer(bootstrap_servers=self._kafka)
         await consumer.start()
         await producer.start()
-        pending: set[asyncio.Task[None]] = set()
         try:
-            tps = [TopicPartition(t, p) for t in self._topics for p in range(3)]
+            tps = self.partitions()
             consumer.assign(tps)
             await consumer.seek_to_end(*tps)
             for tp in tps:
-                await consumer.position(tp)
+                self._read_up_to[tp] = await consumer.position(tp)
             ready.set()
             while True:
                 batch = await consumer.getmany(timeout_ms=100)
-                for records in batch.values():
+                for tp, records in batch.items():
                     for record in records:
                         if any(k == DUPLICATE for k, _ in record.headers or ()):
                             continue
                         task = asyncio.create_task(self._copy(producer, record))
-                        pending.add(task)
-                        task.add_done_callback(pending.discard)
+                        self._pending.add(task)
+                        task.add_done_callback(self._pending.discard)
+                    # Only once its copies are under way: `idle_at` must not count a record
+                    # whose copy has not been scheduled yet.
+                    self._read_up_to[tp] = records[-1].offset + 1
         finally:
-            for task in pending:
+            for task in self._pending:
                 task.cancel()
             await producer.stop()
             await consumer.stop()
 
     async def _copy(self, producer: AIOKafkaProducer, record: Any) -> None:
-        await asyncio.sleep(random.uniform(0, 0.3))
+        await asyncio.sleep(self._random.uniform(0, 0.3))
         headers = [*(record.headers or ()), (DUPLICATE, b"1")]
         await producer.send_and_wait(
             record.topic, value=record.value, key=record.key, headers=headers
         )
-        self.copied += 1
+        self.copies[record.key] += 1
+
+    def idle_at(self, ends: dict[TopicPartition, int]) -> bool:
+        """Every record before `ends` has been read, and every copy is in Kafka."""
+        read = all(self._read_up_to.get(tp, 0) >= end for tp, end in ends.items())
+        return read and not self._pending
+
+
+async def end_offsets(stack: Stack, tps: list[TopicPartition]) -> dict[TopicPartition, int]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=stack.infra.kafka)
+    await consumer.start()
+    try:
+        ends: dict[TopicPartition, int] = await consumer.end_offsets(tps)
+        return ends
+    finally:
+        await consumer.stop()
+
+
+async def quiet(stack: Stack, duplicator: Duplicator) -> bool:
+    """Every copy made and consumed: the duplicator has copied everything up to the topics' ends,
+    every consumer group has committed those ends, and nothing was written meanwhile (a record
+    written after the first look could have its copy still waiting in its random delay)."""
+    tps = duplicator.partitions()
+    before = await end_offsets(stack, tps)
+    if not duplicator.idle_at(before) or not await stack.consumers_caught_up():
+        return False
+    return await end_offsets(stack, tps) == before
 
 
 @pytest.fixture
 async def duplicator(stack: Stack) -> AsyncIterator[Duplicator]:
-    dup = Duplicator(stack)
+    dup = Duplicator(stack, seed=SEED)
     ready = asyncio.Event()
     task = asyncio.create_task(dup.run(ready))
     await asyncio.wait_for(ready.wait(), 30)
@@ -118,8 +158,10 @@ async def test_every_saga_event_delivered_twice_and_shuffled_changes_nothing(
 ) -> None:
     sagas = await provision_many(stack, client, 6)
 
-    await eventually(stack.consumers_caught_up, timeout_s=30, interval_s=0.5)
-    assert duplicator.copied >= 6 * sum(len(v) for v in HAPPY_OUTBOX.values())
+    await eventually(lambda: quiet(stack, duplicator), timeout_s=120, interval_s=0.5)
+    events_per_saga = sum(len(v) for v in HAPPY_OUTBOX.values())
+    for *_, deployment_id, _saga_id in sagas:
+        assert duplicator.copies[deployment_id.encode()] >= events_per_saga, deployment_id
     await check_once_each(stack, client, sagas)
 
 

@@ -4,6 +4,7 @@ scenario, plan changes and add-ons, balance and margin, tenancy, billing's refus
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -42,6 +43,20 @@ async def subscribe(
     )
 
 
+def days_left(subscription: dict[str, Any], at: datetime) -> int:
+    """Billable days of the open period from `at`, counted as billing counts them."""
+    start, end = (
+        datetime.fromisoformat(subscription[f"current_period_{edge}"]) for edge in ("start", "end")
+    )
+    trial = subscription["trial_ends_at"]
+    begin = max(at, start, datetime.fromisoformat(trial) if trial else at)
+    return max(0, (end.astimezone(UTC).date() - begin.astimezone(UTC).date()).days)
+
+
+def half_up(numerator: int, denominator: int) -> int:
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
 def problem(response: httpx.Response, status: int) -> dict[str, Any]:
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == PROBLEM
@@ -76,20 +91,27 @@ async def test_the_seed_scenario_the_addon_snapshot_outlives_a_catalog_price_cha
     assert detail["subscription"] == subscription
     assert detail["subscription_error"] is None
 
-    repriced = await api.post(
-        "/addons/storage_50gb/prices", json={"price_cents": 990}, headers=operator(gw)
-    )
-    assert repriced.status_code == 201, repriced.text
-    assert repriced.json()["price_cents"] == 990
-    catalog = (await api.get("/plans", headers=gw.auth(tenant))).json()
-    storage = next(a for a in catalog["addons"] if a["code"] == "storage_50gb")
-    assert storage["current_price"]["price_cents"] == 990
+    try:
+        repriced = await api.post(
+            "/addons/storage_50gb/prices", json={"price_cents": 990}, headers=operator(gw)
+        )
+        assert repriced.status_code == 201, repriced.text
+        assert repriced.json()["price_cents"] == 990
+        catalog = (await api.get("/plans", headers=gw.auth(tenant))).json()
+        storage = next(a for a in catalog["addons"] if a["code"] == "storage_50gb")
+        assert storage["current_price"]["price_cents"] == 990
 
-    after = (await api.get(f"/deployments/{shop['id']}", headers=gw.auth(tenant))).json()
-    assert after["subscription"]["addons"] == subscription["addons"]  # still 750 each
-    newcomer = await deploy(api, gw, tenant, slug="newcomer")
-    later = await subscribe(api, gw, tenant, newcomer["id"], addons=[{"code": "storage_50gb"}])
-    assert later.json()["addons"][0]["unit_price_cents"] == 990
+        after = (await api.get(f"/deployments/{shop['id']}", headers=gw.auth(tenant))).json()
+        assert after["subscription"]["addons"] == subscription["addons"]  # still 750 each
+        newcomer = await deploy(api, gw, tenant, slug="newcomer")
+        later = await subscribe(api, gw, tenant, newcomer["id"], addons=[{"code": "storage_50gb"}])
+        assert later.json()["addons"][0]["unit_price_cents"] == 990
+    finally:
+        # The session's billing is shared: every other test expects the seed price.
+        restored = await api.post(
+            "/addons/storage_50gb/prices", json={"price_cents": 750}, headers=operator(gw)
+        )
+        assert restored.status_code == 201, restored.text
 
 
 async def test_plans_list_the_seeded_catalog_to_any_tenant(
@@ -110,9 +132,11 @@ async def test_a_plan_change_answers_its_proration_and_the_balance_adds_up(
     shop = await deploy(api, gw, tenant)
     assert (await subscribe(api, gw, tenant, shop["id"])).status_code == 201
 
+    before = datetime.now(UTC)
     moved = await api.post(
         f"/deployments/{shop['id']}/plan", json={"plan_code": "studio_pro"}, headers=gw.auth(tenant)
     )
+    after = datetime.now(UTC)
 
     assert moved.status_code == 200, moved.text
     change = moved.json()
@@ -120,7 +144,15 @@ async def test_a_plan_change_answers_its_proration_and_the_balance_adds_up(
     assert change["previous_plan"]["plan_code"] == "studio"
     assert change["subscription"]["plan"]["plan_code"] == "studio_pro"
     proration = change["proration"]
-    assert proration["net_cents"] == proration["charge_cents"] - proration["credit_cents"] > 0
+    # Billing prorates from its own instant of the change, somewhere between `before` and
+    # `after`: near midnight UTC (at a month's end, none may be left) either day is right.
+    days = proration["remaining_days"]
+    assert days in {days_left(change["subscription"], t) for t in (before, after)}
+    month_days = proration["month_days"] if days else 1
+    old, new = change["previous_plan"], change["subscription"]["plan"]
+    assert proration["credit_cents"] == half_up(old["monthly_price_cents"] * days, month_days)
+    assert proration["charge_cents"] == half_up(new["monthly_price_cents"] * days, month_days)
+    assert proration["net_cents"] == proration["charge_cents"] - proration["credit_cents"]
     again = await api.post(
         f"/deployments/{shop['id']}/plan", json={"plan_code": "studio_pro"}, headers=gw.auth(tenant)
     )

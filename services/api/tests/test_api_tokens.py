@@ -26,6 +26,7 @@ from arcadia_api.tokens import (
     TokenVerifier,
     issue_token,
 )
+from arcadia_platform.testing import refusing_port
 
 
 def new_key() -> RSAPrivateKey:
@@ -158,7 +159,9 @@ async def test_an_unreachable_jwks_url_is_not_blamed_on_the_token(
     keys: tuple[RSAPrivateKey, RSAPrivateKey],
 ) -> None:
     verifier = TokenVerifier(
-        settings_for_tests(jwt_algorithm="RS256", jwt_jwks_url="http://127.0.0.1:9/jwks.json")
+        settings_for_tests(
+            jwt_algorithm="RS256", jwt_jwks_url=f"http://127.0.0.1:{refusing_port()}/jwks.json"
+        )
     )
     with pytest.raises(SigningKeysUnavailableError):
         await verifier.verify(rs256_token(keys[0], kid="k1"))

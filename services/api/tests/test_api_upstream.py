@@ -11,6 +11,7 @@ import pytest
 
 from arcadia_api.adapters.upstream import Upstream, UpstreamFailedError, UpstreamRefusedError
 from arcadia_api.problem import FieldError
+from arcadia_platform.testing import refusing_port
 
 REFUSAL = (
     b'{"type": "urn:arcadia:billing:problem:unknown_plan", "title": "Unknown plan",'
@@ -96,11 +97,9 @@ async def test_failures_are_502_503_504(
 
 
 async def test_a_closed_port_is_a_503() -> None:
-    server = await asyncio.start_server(_serve, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    server.close()
-    await server.wait_closed()
-    closed = Upstream("inventory", f"http://127.0.0.1:{port}", timeout_s=1)
+    # Bound and never listening for the whole session: a port merely closed could be taken by
+    # someone else's server before the call.
+    closed = Upstream("inventory", f"http://127.0.0.1:{refusing_port()}", timeout_s=5)
     try:
         with pytest.raises(UpstreamFailedError) as failed:
             await closed.get("/drift", Answer)

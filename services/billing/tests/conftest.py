@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 
 import asyncpg
 import httpx
@@ -18,9 +19,9 @@ from arcadia_platform.topics_admin import ensure_topics
 from services.billing.tests.support import BillingStack, SettableClock
 
 
-@pytest.fixture(scope="session")
-async def billing(infra: Infra) -> AsyncIterator[BillingStack]:
-    """Started once: tests use fresh tenants and deployments, so they never share rows."""
+@asynccontextmanager
+async def running_billing(infra: Infra) -> AsyncIterator[BillingStack]:
+    """A billing app on a new database and topic namespace, dropped afterwards."""
     name = unique("billing")
     namespace = unique("tb").replace("_", "")
     admin = await asyncpg.connect(infra.database_url("postgres"))
@@ -76,6 +77,22 @@ async def billing(infra: Infra) -> AsyncIterator[BillingStack]:
         await producer.stop()
         await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         await admin.close()
+
+
+@pytest.fixture(scope="session")
+async def billing(infra: Infra) -> AsyncIterator[BillingStack]:
+    """Started once: tests use fresh tenants and deployments, so they never share rows."""
+    async with running_billing(infra) as stack:
+        yield stack
+
+
+@pytest.fixture
+async def own_billing(infra: Infra) -> AsyncIterator[BillingStack]:
+    """A billing of this test's own, for operations over every row (closing periods): in the
+    shared one they would charge other tests' subscriptions, and which ones would depend on the
+    order the tests ran in. Its clock is `own_billing.clock`."""
+    async with running_billing(infra) as stack:
+        yield stack
 
 
 @pytest.fixture

@@ -254,10 +254,3 @@ async def running_inventory(
 
 def payload_types(events: list[Envelope]) -> list[str]:
     return [event.type for event in events]
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port

@@ -12,12 +12,11 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from arcadia_contracts import topics
 from arcadia_inventory.app import ABORT_TOPICS
-from arcadia_platform.testing import Infra, ServiceProcess, eventually
+from arcadia_platform.testing import Infra, ServiceProcess, eventually, free_port
 from arcadia_platform.topicnames import TopicNames
 from arcadia_platform.topics_admin import PARTITIONS
 from services.inventory.tests.support import (
     Saga,
-    free_port,
     fresh_database,
     fresh_namespace,
     next_droplet_id,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID, uuid4
 
+import asyncpg
 import httpx
 import pytest
 
@@ -19,6 +20,7 @@ from arcadia_contracts.events.deployments import (
     ProvisioningAborted,
 )
 from arcadia_contracts.events.inventory import ResourceLinked
+from arcadia_contracts.events.provisioner import DnsPointed, DropletActive
 from arcadia_platform.testing import (
     Infra,
     ServiceProcess,
@@ -28,6 +30,7 @@ from arcadia_platform.testing import (
     publish,
 )
 from arcadia_platform.topicnames import TopicNames
+from arcadia_provisioner.domain import JobKind
 
 
 @dataclass
@@ -36,6 +39,7 @@ class Stack:
     names: TopicNames
     sim: str
     provisioner: ServiceProcess
+    database: str
 
     async def send(self, topic: str, *events: Envelope) -> None:
         await publish(self.infra.kafka, self.names.physical(topic), *events)
@@ -43,7 +47,7 @@ class Stack:
     async def published(self) -> list[Envelope]:
         return await decoded(self.infra.kafka, self.names.physical(topics.PROVISIONER))
 
-    async def wait_for(self, saga: UUID, *types: str, timeout_s: float = 30) -> list[Envelope]:
+    async def wait_for(self, saga: UUID, *types: str, timeout_s: float = 90) -> list[Envelope]:
         async def arrived() -> list[Envelope] | None:
             events = [e for e in await self.published() if e.saga_id == saga]
             return events if all(any(e.type == t for e in events) for t in types) else None
@@ -56,6 +60,13 @@ class Stack:
             state: dict[str, Any] = (await client.get("/_sim/state")).json()
             return state
 
+    async def rows(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        conn = await asyncpg.connect(self.database)
+        try:
+            return list(await conn.fetch(sql, *args))
+        finally:
+            await conn.close()
+
     async def fault(self, operation: str, fault: object, count: int = 1) -> None:
         async with httpx.AsyncClient(base_url=self.sim) as client:
             body = {"operation": operation, "fault": fault, "count": count}
@@ -63,8 +74,18 @@ class Stack:
 
 
 @pytest.fixture
+def provisioner_env() -> dict[str, str]:
+    """Settings a test adds to the provisioner's (parametrize it to change them)."""
+    return {}
+
+
+@pytest.fixture
 async def stack(
-    infra: Infra, database: str, namespace: str, processes: Callable[..., ServiceProcess]
+    infra: Infra,
+    database: str,
+    namespace: str,
+    processes: Callable[..., ServiceProcess],
+    provisioner_env: dict[str, str],
 ) -> Stack:
     sim_port, port = free_port(), free_port()
     sim = processes(
@@ -77,19 +98,24 @@ async def stack(
         "ARCADIA_PROVISIONER_HTTP_PORT": str(port),
         "ARCADIA_PROVISIONER_DO_BASE_URL": f"http://127.0.0.1:{sim_port}",
         "ARCADIA_PROVISIONER_DO_REQUESTS_PER_MINUTE": "0",
-        "ARCADIA_PROVISIONER_DO_TIMEOUT_S": "0.5",
+        # Generous client timeout and job deadlines: a deadline counts from when the job is
+        # queued, so on a loaded machine a short one expires on work that was only waiting its
+        # turn. A test that wants a deadline to expire sets its own (provisioner_env).
+        "ARCADIA_PROVISIONER_DO_TIMEOUT_S": "5",
         "ARCADIA_PROVISIONER_DO_MAX_RETRIES": "2",
         "ARCADIA_PROVISIONER_DO_BACKOFF_BASE_S": "0.02",
         "ARCADIA_PROVISIONER_JOB_BACKOFF_BASE_S": "0.02",
         "ARCADIA_PROVISIONER_JOB_BACKOFF_MAX_S": "0.2",
-        "ARCADIA_PROVISIONER_STEP_TIMEOUT_S": "5",
-        "ARCADIA_PROVISIONER_DROPLET_ACTIVE_TIMEOUT_S": "3",
+        "ARCADIA_PROVISIONER_STEP_TIMEOUT_S": "120",
+        "ARCADIA_PROVISIONER_DROPLET_ACTIVE_TIMEOUT_S": "120",
         "ARCADIA_PROVISIONER_COMPENSATION_MAX_ATTEMPTS": "3",
+        **provisioner_env,
     }
     provisioner = processes([sys.executable, "-m", "arcadia_provisioner"], env, "provisioner")
     provisioner.start()
     await provisioner.wait_http(f"http://127.0.0.1:{port}/health")
-    return Stack(infra, TopicNames(namespace), f"http://127.0.0.1:{sim_port}", provisioner)
+    sim_url = f"http://127.0.0.1:{sim_port}"
+    return Stack(infra, TopicNames(namespace), sim_url, provisioner, database)
 
 
 def saga_event(payload: Event, saga: UUID, deployment: UUID, producer: str = "test") -> Envelope:
@@ -140,7 +166,18 @@ async def test_a_link_before_the_droplet_is_active_still_points_dns(stack: Stack
     reserved = SubscriptionReserved(subscription_id="s", plan_code="studio", plan_version=1)
     await stack.send(topics.BILLING, saga_event(reserved, saga, deployment, "billing"))
 
-    await stack.wait_for(saga, "DnsPointed")
+    events = await stack.wait_for(saga, "DnsPointed")
+
+    # DNS waited for the droplet: pointed after it was active, at its address, once.
+    assert [e.type for e in events] == ["DropletCreated", "DropletActive", "DnsPointed"]
+    active, pointed = events[1].payload, events[2].payload
+    assert isinstance(active, DropletActive)
+    assert isinstance(pointed, DnsPointed)
+    state = await stack.sim_state()
+    (droplet,) = tagged(state, saga)
+    (record,) = [r for r in state["records"] if r["name"] == "early.acme"]
+    assert record["data"] == droplet["ip"] == active.ip_address == pointed.ip_address
+    assert record["id"] == pointed.record_id
 
 
 async def test_an_abort_destroys_the_droplet_and_reverts_dns(stack: Stack) -> None:
@@ -170,24 +207,37 @@ async def test_an_abort_before_the_request_means_no_droplet_ever(stack: Stack) -
     await stack.send(topics.DEPLOYMENTS, saga_event(request, saga, deployment, "api"))
     reserved = SubscriptionReserved(subscription_id="s", plan_code="studio", plan_version=1)
     await stack.send(topics.BILLING, saga_event(reserved, saga, deployment, "billing"))
-    sentinel, _ = await start_saga(stack, slug="sentinel")  # processed after the late request
-    await stack.wait_for(sentinel, "DropletActive")
 
+    async def heard_both() -> bool:
+        rows = await stack.rows(
+            "SELECT requested AND reserved AS both FROM provisionings WHERE saga_id = $1", saga
+        )
+        return bool(rows and rows[0]["both"])
+
+    # The request and the reservation are consumed: a droplet would be decided on right there,
+    # in the same transaction (a create job), so no later look can change the answer.
+    await eventually(heard_both, timeout_s=90)
+    jobs = await stack.rows("SELECT kind FROM jobs WHERE saga_id = $1", saga)
+    assert JobKind.CREATE_DROPLET not in {job["kind"] for job in jobs}
     assert tagged(await stack.sim_state(), saga) == []
     types = [e.type for e in await stack.published() if e.saga_id == saga]
     assert "DropletCreated" not in types
 
 
+NEVER_ACTIVE_GIVES_UP = {"ARCADIA_PROVISIONER_DROPLET_ACTIVE_TIMEOUT_S": "3"}
+
+
 @pytest.mark.parametrize(
-    ("operation", "fault", "failed_step"),
+    ("operation", "fault", "failed_step", "provisioner_env"),
     [
-        ("droplets.create", 422, "create_droplet"),
-        ("droplets.get", "errored", "wait_droplet_active"),
-        ("droplets.get", "never_active", "wait_droplet_active"),
+        ("droplets.create", 422, "create_droplet", {}),
+        ("droplets.get", "errored", "wait_droplet_active", {}),
+        # Here the deadline's expiry is the outcome under test, so it may be short.
+        ("droplets.get", "never_active", "wait_droplet_active", NEVER_ACTIVE_GIVES_UP),
     ],
 )
 async def test_a_failing_step_aborts_and_leaves_nothing(
-    stack: Stack, operation: str, fault: object, failed_step: str
+    stack: Stack, operation: str, fault: object, failed_step: str, provisioner_env: dict[str, str]
 ) -> None:
     if operation == "droplets.get":  # lifecycle faults spoil a droplet that is still `new`
         async with httpx.AsyncClient(base_url=stack.sim) as client:

@@ -2,30 +2,22 @@
 
 from __future__ import annotations
 
-import socket
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from arcadia_api.config import ApiSettings
 from arcadia_api.tokens import issue_token
-from arcadia_platform.testing import ServiceProcess
+from arcadia_platform.testing import ServiceProcess, free_port, refusing_port
 
 TEST_SECRET = "test-secret-for-the-arcadia-api-suite-0123456789"
 DEFAULT_ROLES = ("admin",)
 OPERATOR_ROLES = ("admin", "platform-admin")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def closed_url() -> str:
-    """An address where nothing listens: an upstream that is down."""
-    return f"http://127.0.0.1:{free_port()}"
+    """An address that refuses connections for the whole session: an upstream that is down."""
+    return f"http://127.0.0.1:{refusing_port()}"
 
 
 def settings_for_tests(**overrides: object) -> ApiSettings:

@@ -13,6 +13,7 @@ from arcadia_provisioner.adapters.digitalocean import DigitalOceanClient, Digita
 from arcadia_provisioner.adapters.digitalocean.testing import FakeTime
 
 ClientFactory = Callable[..., DigitalOceanClient]
+TIMEOUT_S = 5.0
 
 
 @pytest.fixture(scope="session")
@@ -37,14 +38,16 @@ def fake_time() -> FakeTime:
 async def make_client(
     sim_url: str, admin: SimAdmin, fake_time: FakeTime
 ) -> AsyncIterator[ClientFactory]:
-    """Build clients with small timeouts and fast retries; all closed after the test."""
+    """Build clients with fast retries; all closed after the test. The timeout is real time (the
+    fake clock only drives the client's own waits): a short one would let a slow answer on a
+    loaded machine count as a timeout and add a call that the tests' exact counts do not expect."""
     clients: list[DigitalOceanClient] = []
 
     def build(*, real_time: bool = False, **overrides: Any) -> DigitalOceanClient:
         settings: dict[str, Any] = {
             "base_url": sim_url,
             "token": "test-token",
-            "timeout_s": 0.5,
+            "timeout_s": TIMEOUT_S,
             "max_retries": 3,
             "backoff_base_s": 0.01,
             "backoff_max_s": 0.05,

@@ -48,7 +48,7 @@ async def test_wait_until_active_polls_through_the_activation_delay(
     real_time = make_client(real_time=True)
     created = await real_time.create_droplet("slow", tags=["saga:slow"], **SPEC)
 
-    active = await real_time.wait_until_active(created.id, timeout_s=5, poll_interval_s=0.02)
+    active = await real_time.wait_until_active(created.id, timeout_s=60, poll_interval_s=0.02)
 
     assert active.is_active
     assert (await admin.state())["calls"]["droplets.get"] > 1

@@ -10,6 +10,7 @@ import pytest
 from arcadia_cloudsim.admin import SimAdmin
 from arcadia_cloudsim.config import SimConfig
 from arcadia_cloudsim.embedded import running_cloudsim
+from arcadia_platform.testing import refusing_port
 from arcadia_provisioner.adapters.digitalocean import (
     DigitalOceanClient,
     DigitalOceanConfig,
@@ -19,7 +20,7 @@ from arcadia_provisioner.adapters.digitalocean import (
 from arcadia_provisioner.adapters.digitalocean.testing import FakeTime
 
 SPEC: dict[str, Any] = {"region": "nyc3", "size": "s-1vcpu-1gb", "image": "ubuntu-24-04-x64"}
-HANG_MS = 2000  # well past the client's 0.5 s timeout
+HANG_MS = 60_000  # far past the client's timeout; the next test's reset ends the hang
 
 
 async def ensure(client: DigitalOceanClient, name: str = "web-1") -> Any:
@@ -235,10 +236,10 @@ async def test_timeout_on_the_lookup_is_retried(
 async def test_an_unreachable_provider_is_unavailable_after_retries(
     fake_time: FakeTime,
 ) -> None:
-    with running_cloudsim() as url:
-        pass  # the port is now closed: connections are refused
+    # Refused for the whole session: a port merely closed could be taken by a later server.
+    url = f"http://127.0.0.1:{refusing_port()}"
     config = DigitalOceanConfig(
-        base_url=url, token="t", timeout_s=0.5, max_retries=2, requests_per_minute=None
+        base_url=url, token="t", timeout_s=5.0, max_retries=2, requests_per_minute=None
     )
     async with DigitalOceanClient(config, sleep=fake_time.sleep, clock=fake_time.clock) as client:
         with pytest.raises(ProviderUnavailableError) as raised:

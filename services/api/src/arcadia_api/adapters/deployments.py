@@ -49,9 +49,13 @@ class PostgresDeployments:
         template_version: str | None,
     ) -> Deployment | None:
         """The new deployment, or None when the tenant already has one with this slug."""
+        # One clock reading for both columns: their two clock_timestamp() defaults are read
+        # separately and can differ by a microsecond, yet a new deployment was never updated.
         row = await self._conn.fetchrow(
-            "INSERT INTO deployments (id, tenant_id, slug, display_name, region, state, llm_mode,"
-            " template_code, template_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+            "WITH clock AS (SELECT clock_timestamp() AS stamp)"
+            " INSERT INTO deployments (id, tenant_id, slug, display_name, region, state, llm_mode,"
+            " template_code, template_version, created_at, updated_at)"
+            " SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, stamp, stamp FROM clock"
             f" ON CONFLICT (tenant_id, slug) DO NOTHING RETURNING {COLUMNS}",
             deployment_id,
             tenant_id,
