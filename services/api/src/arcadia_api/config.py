@@ -27,6 +27,10 @@ class ApiSettings(ServiceSettings):
     jwt_audience: str = "arcadia-control-plane"
     jwt_leeway_s: int = Field(default=10, ge=0, le=300)
 
+    # The largest request body the gateway reads; beyond it a 413 problem. Far above any valid
+    # body (a full create-deployment is ~6 KiB) and far below what an event may carry to Kafka.
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024, le=8 * 1024 * 1024)
+
     idempotency_ttl_s: int = Field(default=24 * 3600, gt=0)
 
     # Durable saga deadlines (seconds) and how often they are checked.

@@ -67,6 +67,7 @@ async def start_gateway(
     kafka: str,
     billing_url: str | None = None,
     inventory_url: str | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> Gateway:
     """Without `billing_url` / `inventory_url`, those upstreams are down (closed ports)."""
     port = free_port()
@@ -79,6 +80,7 @@ async def start_gateway(
         "ARCADIA_API_BILLING_URL": billing_url or closed_url(),
         "ARCADIA_API_INVENTORY_URL": inventory_url or closed_url(),
         "KAFKA_BOOTSTRAP_SERVERS": kafka,
+        **(extra_env or {}),
     }
     process = make_process([sys.executable, "-m", "arcadia_api"], env, f"api-{port}")
     process.start()
