@@ -36,7 +36,7 @@ SMALL_REQUEST_BYTES = 16_384
 BIG_ACTOR_CHARS = 40_000
 
 
-def event(deployment: UUID, label: str, *, big: bool = False) -> Envelope:
+def event(deployment: UUID | None, label: str, *, big: bool = False) -> Envelope:
     actor = label + ("x" * BIG_ACTOR_CHARS if big else "")
     payload = DeploymentStateChanged(from_state=None, to_state="active", actor=actor)
     return envelope(payload, producer="test", tenant_id="t", deployment_id=deployment)
@@ -241,6 +241,22 @@ async def test_a_failure_mid_batch_republishes_nothing_kafka_acknowledged(bed: B
     assert sorted(label_of(e) for e in published) == sorted(f"e{n}" for n in range(8))
     assert relay.published == 8
     assert list((await bed.states()).values()).count("parked") == 1
+
+
+async def test_a_parked_row_without_a_key_holds_nothing_back(bed: Bed) -> None:
+    ids = await bed.write(
+        (event(None, "big", big=True), True),
+        (event(None, "n1"), False),
+        (event(None, "n2"), False),
+    )
+    small = await bed.producer(max_request_size=SMALL_REQUEST_BYTES)
+    relay = OutboxRelay(bed.pool, small, bed.outbox, batch_size=50)
+    try:
+        assert await relay.publish_batch() == 3
+    finally:
+        await small.stop()
+    assert await bed.states() == {ids["big"]: "parked", ids["n1"]: "sent", ids["n2"]: "sent"}
+    assert sorted(label_of(e) for e in await bed.published()) == ["n1", "n2"]
 
 
 async def test_the_outbox_refuses_an_event_the_producer_could_never_send(bed: Bed) -> None:
