@@ -9,13 +9,14 @@ import msgspec
 from litestar import Router, get, post
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
-from litestar.params import Parameter
+from litestar.params import Parameter, PathParameter
 
 from arcadia_platform.outbox_parking import ParkedRows, list_parked, release_parked
 from arcadia_platform.runtime import ServiceRuntime
 
 PATH = "/internal/v1/outbox"
 Limit = Annotated[int, Parameter(ge=1, le=1000, description="At most this many rows.")]
+RowId = Annotated[int, PathParameter(ge=1, description="The outbox row's id.")]
 
 
 class Released(msgspec.Struct, frozen=True, kw_only=True):
@@ -32,7 +33,7 @@ async def parked_rows(state: State, limit: Limit = 100) -> ParkedRows:
 
 
 @post("/parked/{row_id:int}/release", status_code=200)
-async def release_row(state: State, row_id: int) -> Released:
+async def release_row(state: State, row_id: RowId) -> Released:
     """Unpark a row: the relay tries it again (and parks it again if it still cannot send it)."""
     runtime: ServiceRuntime = state.runtime
     async with runtime.pool.acquire() as conn:
