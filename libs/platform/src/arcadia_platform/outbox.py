@@ -211,15 +211,14 @@ class OutboxRelay:
             if row["key"] is not None and (row["topic"], row["key"]) in held:
                 continue
             try:
-                delivery = await asyncio.wait_for(
-                    self._producer.send(
+                # asyncio.timeout, not wait_for: no task per row on the hot path.
+                async with asyncio.timeout(self._send_timeout_s):
+                    delivery = await self._producer.send(
                         row["topic"],
                         value=row["value"],
                         key=row["key"],
                         headers=[(k, v.encode()) for k, v in json.loads(row["headers"]).items()],
-                    ),
-                    self._send_timeout_s,
-                )
+                    )
             except Exception as exc:
                 if not is_permanent(exc):
                     # Later rows are not sent at all: they are retried, in order, after backoff.
