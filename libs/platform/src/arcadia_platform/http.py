@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -12,6 +12,7 @@ from litestar.datastructures import State
 from litestar.response import Response
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
+from arcadia_platform.outbox_http import parked_outbox_router
 from arcadia_platform.runtime import ServiceRuntime
 
 
@@ -40,9 +41,13 @@ def serve(app: Litestar, host: str, port: int) -> None:
 def service_app(
     runtime: ServiceRuntime,
     route_handlers: list[Any] | None = None,
+    *,
+    internal_guards: Sequence[Any] = (),
+    internal_middleware: Sequence[Any] = (),
     **litestar_options: Any,
 ) -> Litestar:
-    """A Litestar app whose lifespan starts and stops `runtime`, with /health and /ready."""
+    """A Litestar app whose lifespan starts and stops `runtime`, with /health, /ready and the
+    parked outbox rows (/internal/v1/outbox/parked, behind `internal_guards`/`_middleware`)."""
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -50,7 +55,12 @@ def service_app(
             yield
 
     return Litestar(
-        route_handlers=[health, ready, *(route_handlers or [])],
+        route_handlers=[
+            health,
+            ready,
+            parked_outbox_router(guards=internal_guards, middleware=internal_middleware),
+            *(route_handlers or []),
+        ],
         lifespan=[lifespan],
         state=State({"runtime": runtime}),
         **litestar_options,

@@ -48,7 +48,7 @@ class ServiceRuntime:
         self.settings = settings
         self.routes = routes or Routes()
         self.topic_names = TopicNames(settings.topic_namespace)
-        self.outbox = Outbox(self.topic_names)
+        self.outbox = Outbox(self.topic_names, max_request_bytes=settings.kafka_max_request_bytes)
         self.crash_points = CrashPoints(settings.faults)
         self._migrations = [("platform", PLATFORM_MIGRATIONS), *migrations]
         self._registry = registry
@@ -98,6 +98,7 @@ class ServiceRuntime:
             acks="all",
             linger_ms=1,
             request_timeout_ms=15000,
+            max_request_size=s.kafka_max_request_bytes,
         )
         await self._producer.start()
         if self._run_relay:

@@ -37,6 +37,10 @@ class ServiceSettings(BaseSettings):
     db_pool_max: int = 10
     relay_batch_size: int = 500
     relay_poll_interval_s: float = 0.5
+    # The largest produce request the Kafka producer sends (aiokafka's `max_request_size`). The
+    # outbox refuses, when it is written, an event that could never fit (see outbox.py), so keep
+    # it at or below the broker's `message.max.bytes` and the topics' `max.message.bytes`.
+    kafka_max_request_bytes: int = Field(default=1_048_576, ge=8_192)
     consumer_max_attempts: int = 5
     consumer_backoff_base_s: float = 0.05
     consumer_backoff_max_s: float = 2.0

@@ -14,7 +14,7 @@ from litestar.types import Guard
 
 from arcadia_api.adapters.billing_client import BillingClient
 from arcadia_api.adapters.inventory_client import InventoryClient
-from arcadia_api.auth import BearerAuthMiddleware, provide_principal
+from arcadia_api.auth import BearerAuthMiddleware, operator_only, provide_principal
 from arcadia_api.billing_requests import REQUEST_BODIES
 from arcadia_api.config import ApiSettings
 from arcadia_api.controllers.billing import BillingController
@@ -152,6 +152,10 @@ def create_app(settings: ApiSettings) -> Litestar:
         [api],
         exception_handlers={Exception: handle_exception},
         before_request=check_request_body,
+        request_max_body_size=settings.max_body_bytes,
+        # The gateway is the public edge: its parked-outbox routes are for operators only.
+        internal_middleware=[DefineMiddleware(BearerAuthMiddleware, verifier=verifier)],
+        internal_guards=[operator_only],
         openapi_config=openapi_config(),
         on_shutdown=[billing.aclose, inventory.aclose],
     )

@@ -53,6 +53,10 @@ class ApiSettings(ServiceSettings):
     # /deployments/{id}/events.
     detail_events_limit: int = Field(default=20, ge=1, le=100)
 
+    # The largest request body the gateway reads; beyond it a 413 problem. Far above any valid
+    # body (a full create-deployment is ~6 KiB) and far below what an event may carry to Kafka.
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024, le=8 * 1024 * 1024)
+
     idempotency_ttl_s: int = Field(default=24 * 3600, gt=0)
 
     # Durable saga deadlines (seconds) and how often they are checked.

@@ -9,6 +9,7 @@ from typing import Any, Final
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.openapi.datastructures import ResponseSpec
 
 from arcadia_api.domain import (
@@ -23,6 +24,7 @@ from arcadia_api.domain import (
 from arcadia_api.principal import NotOperatorError
 from arcadia_api.tokens import SigningKeysUnavailableError
 from arcadia_platform.logs import get_logger
+from arcadia_platform.outbox import EventTooLargeError
 
 log = get_logger(__name__)
 PROBLEM_JSON: Final = "application/problem+json"
@@ -130,6 +132,17 @@ def problem_for(exc: Exception) -> tuple[Problem, dict[str, str]]:
         case SigningKeysUnavailableError():
             detail = "Token signing keys are unavailable; try again"
             return _problem(503, detail), {"Retry-After": "5"}
+        case RequestEntityTooLarge():
+            detail = "The request body is larger than the gateway accepts"
+            return _problem(413, detail, "body-too-large"), {}
+        case EventTooLargeError():
+            # 413, not 422: the request is refused for its size alone, like an oversize body;
+            # the same request with less in it would be accepted. Nothing of it was committed.
+            detail = (
+                f"The request would publish a {exc.size}-byte {exc.event_type} event;"
+                f" at most {exc.limit} bytes can be published. Send less (e.g. fewer add-ons)."
+            )
+            return _problem(413, detail, "event-too-large"), {}
         case NotAuthorizedException():
             return _problem(401, UNAUTHENTICATED), {"WWW-Authenticate": "Bearer"}
         case ValidationException():

@@ -23,6 +23,9 @@ DisplayName = Annotated[
 ]
 Reason = Annotated[str, Meta(max_length=1000, pattern=r"^[^\u0000]*$")]
 Quantity = Annotated[int, Meta(ge=1, le=10_000)]
+# Every field that flows into an event is bounded, so an event stays far below what Kafka takes
+# (the outbox refuses one that would not fit); 50 add-on lines, as billing's /subscribe allows.
+MAX_ADDON_LINES = 50
 
 
 class AddonRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -43,7 +46,9 @@ class CreateDeployment(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown
     provision: bool = False
     size: Code = "s-1vcpu-1gb"
     plan_code: Code | None = None
-    addons: list[AddonRequest] = msgspec.field(default_factory=list)
+    addons: Annotated[list[AddonRequest], Meta(max_length=MAX_ADDON_LINES)] = msgspec.field(
+        default_factory=list
+    )
 
 
 class TransitionRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -1,10 +1,12 @@
-"""Request-body checks Litestar does not make itself: a body is present, no field is unknown,
-and every value has its JSON type.
+"""Request-body checks Litestar does not make itself: a body is present, no field is unknown, no
+list is longer than its Struct allows, and every value has its JSON type.
 
 msgspec stops at the first unknown field; this names every one of them (nested ones as
-`addons[0].colour`), before Litestar decodes the body into its Struct. Litestar converts bodies
+`addons[0].colour`), before Litestar decodes the body into its Struct. A list over its
+`max_length` (e.g. more than 50 add-on lines) is well-formed input the service will not process:
+a 422 naming the field, rather than the 400 of a malformed body. Litestar converts bodies
 leniently (`0` for `false`, `"1"` for `1`); the OpenAPI document promises JSON types, so the body
-is first decoded strictly, as the schema reads.
+is then decoded strictly, as the schema reads.
 """
 
 from __future__ import annotations
@@ -45,6 +47,17 @@ async def check_request_body(request: Request[Any, Any, Any]) -> None:
             f"Unknown field(s) in the request body: {', '.join(unknown)}",
             slug="unknown-fields",
             unknown_fields=unknown,
+        )
+    too_long = overlong_lists(struct_type, body)
+    if too_long:
+        raise ProblemError(
+            422,
+            "Too many items: " + ", ".join(f"{path} (at most {limit})" for path, limit in too_long),
+            slug="too-many-items",
+            errors=[
+                FieldError(message=f"at most {limit} items", field=path, source="body")
+                for path, limit in too_long
+            ],
         )
     try:
         msgspec.json.decode(await request.body(), type=struct_type)
@@ -97,6 +110,43 @@ def _walk(info: inspect.Type, value: object, path: str) -> list[str]:
             for option in info.types:
                 if isinstance(option, inspect.StructType) and isinstance(value, dict):
                     return _walk(option, value, path)
+            return []
+        case _:
+            return []
+
+
+def overlong_lists(struct_type: type[msgspec.Struct], value: object) -> list[tuple[str, int]]:
+    """(path, max_length) of every list in `value` longer than `struct_type` declares."""
+    return _lists(inspect.type_info(struct_type), value, "")
+
+
+def _lists(info: inspect.Type, value: object, path: str) -> list[tuple[str, int]]:
+    match info:
+        case inspect.StructType() if isinstance(value, dict):
+            fields = {field.encode_name: field for field in info.fields}
+            return [
+                found
+                for key, item in value.items()
+                if key in fields
+                for found in _lists(fields[key].type, item, f"{path}.{key}" if path else str(key))
+            ]
+        case inspect.ListType() | inspect.VarTupleType() | inspect.SetType() if isinstance(
+            value, list
+        ):
+            if info.max_length is not None and len(value) > info.max_length:
+                # Its items are not walked: the list is refused whole.
+                return [(path, info.max_length)]
+            return [
+                found
+                for index, item in enumerate(value)
+                for found in _lists(info.item_type, item, f"{path}[{index}]")
+            ]
+        case inspect.UnionType():
+            for option in info.types:
+                if isinstance(option, inspect.StructType) and isinstance(value, dict):
+                    return _lists(option, value, path)
+                if isinstance(option, inspect.ListType) and isinstance(value, list):
+                    return _lists(option, value, path)
             return []
         case _:
             return []
