@@ -23,7 +23,7 @@ from faststream.kafka.annotations import KafkaMessage
 
 from arcadia_contracts import Envelope, Event, EventDecodeError
 from arcadia_contracts.codec import REGISTRY, Registry
-from arcadia_platform.db import Connection
+from arcadia_platform.db import DATABASE_UNAVAILABLE, Connection
 from arcadia_platform.dlq import DeadLetters
 from arcadia_platform.faults import NO_FAULTS, CrashPoints
 from arcadia_platform.inbox import record_once
@@ -34,12 +34,8 @@ from arcadia_platform.topicnames import TopicNames
 log = get_logger(__name__)
 
 Handler = Callable[[Connection, Envelope], Awaitable[None]]
-INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
-    OSError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.TooManyConnectionsError,
-)
+# Also a server starting up or shutting down, and a pool acquire timeout: not the message's fault.
+INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = DATABASE_UNAVAILABLE
 HANDLER_FAILED = "handler_failed"
 
 
