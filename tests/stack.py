@@ -19,12 +19,14 @@ from aiokafka.admin import AIOKafkaAdminClient
 from arcadia_api.testing import OPERATOR_ROLES, TEST_SECRET, settings_for_tests
 from arcadia_api.tokens import issue_token
 from arcadia_contracts import decode
+from arcadia_ops.invariants import Sources
 from arcadia_platform.testing import Infra, ServiceProcess, eventually, free_port, unique
 from arcadia_platform.topics_admin import ensure_topics
 
 SERVICES = ("billing", "inventory", "provisioner", "api")
 TERMINAL = {"completed", "compensated", "compensation_failed"}
 BASE_DOMAIN = "apps.arcadia.test"
+PROVIDER_TOKEN = "dev-token"  # the provisioner's default; cloudsim takes any non-empty token
 
 
 @dataclass
@@ -64,6 +66,18 @@ class Stack:
             settings_for_tests(), tenant_id=tenant, roles=roles, sub="tester", ttl_s=3600
         )
         return {"Authorization": f"Bearer {token}"}
+
+    def sources(self) -> Sources:
+        """Where the audit (arcadia_ops.invariants.check) reads this stack's world."""
+        return Sources(
+            api_db=self.databases["api"],
+            billing_db=self.databases["billing"],
+            provisioner_db=self.databases["provisioner"],
+            inventory_db=self.databases["inventory"],
+            provider_url=self.sim,
+            provider_token=PROVIDER_TOKEN,
+            base_domain=BASE_DOMAIN,
+        )
 
     # ------------------------------------------------------------------ processes
 
