@@ -218,6 +218,17 @@ class Stack:
         )
         return [decode(row["value"]).type for row in rows]
 
+    async def quiescent(self) -> bool:
+        """Nothing is in flight: every outbox row is sent and every consumer group has committed
+        the end of every partition it reads (so each event's effects have committed)."""
+        for service in SERVICES:
+            (row,) = await self.rows(
+                service, "SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL"
+            )
+            if row["n"]:
+                return False
+        return await self.consumers_caught_up()
+
     async def consumers_caught_up(self) -> bool:
         """Every service's consumer group has committed the end of every partition it reads."""
         admin = AIOKafkaAdminClient(bootstrap_servers=self.infra.kafka)
@@ -325,8 +336,9 @@ async def start_stack(
                 name,
             )
     await stack.start("cloudsim")
-    for name in names:
-        await stack.start(name)
+    # All at once: a process mostly waits (imports, migrations under their advisory lock, Kafka
+    # group joins), so N instances start in about the time of one.
+    await asyncio.gather(*(stack.start(name) for name in names))
     return stack
 
 

@@ -194,6 +194,7 @@ async def test_every_service_rides_out_a_kafka_outage(
     assert load.unexpected == []
     assert load.refused == []
     await eventually(lambda: all_sagas_ended(stack, load.accepted), timeout_s=180, interval_s=1)
+    await eventually(stack.quiescent, timeout_s=60, interval_s=0.5)
     assert_all_alive(stack)
     assert await check(stack.sources()) == []
 
@@ -225,5 +226,6 @@ async def test_every_service_rides_out_a_postgres_outage(
         assert problem["status"] == 503
         assert problem["type"].endswith("/database-unavailable")
     await eventually(lambda: all_sagas_ended(stack, load.accepted), timeout_s=180, interval_s=1)
+    await eventually(stack.quiescent, timeout_s=60, interval_s=0.5)
     assert_all_alive(stack)
     assert await check(stack.sources()) == []
