@@ -1,0 +1,88 @@
+"""Two instances of every service (one database and one consumer group per service, two HTTP
+ports) run the saga load correctly: every saga ends, nothing is done twice, the services agree.
+
+On the shared broker and server (nothing is killed here). What two instances could break: two
+relays publishing one key out of order or twice, two job workers calling the provider for one
+saga, two deadline timers aborting one saga twice, two consumers of a group handling one event
+twice. Some droplets fail to boot, so compensation runs across the instances as well.
+"""
+
+from __future__ import annotations
+
+import collections
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from arcadia_contracts import topics
+from arcadia_ops.invariants import check
+from arcadia_platform.testing import Infra, ServiceProcess, eventually, read_topic
+from tests.chaos.conftest import ACTIVATION_DELAY_MS, CHAOS_ENV
+from tests.saga.test_delivery import HAPPY_OUTBOX
+from tests.stack import SERVICES, SagaDriver, Stack, drop_stack, start_stack
+
+INSTANCES = 2
+SAGAS = 120
+# Droplets that turn `errored` while booting: their sagas are aborted and compensated.
+ERRORED = 8
+# What each service logs when it did a piece of saga work (the api: sagas its consumer finished).
+WORK_EVENTS = {
+    "api": "saga.completed",
+    "billing": "subscription.reserved",
+    "inventory": "resource.registered",
+    "provisioner": "job.done",
+}
+
+
+@pytest.fixture
+async def stack(infra: Infra, tmp_path: Path) -> AsyncIterator[Stack]:
+    def make(args: list[str], env: dict[str, str], name: str) -> ServiceProcess:
+        return ServiceProcess(args, env, tmp_path / f"{name}.log")
+
+    running = await start_stack(infra, make, env=CHAOS_ENV, instances=INSTANCES)
+    try:
+        yield running
+    finally:
+        await drop_stack(infra, running)
+
+
+def work_done(stack: Stack, name: str, service: str) -> int:
+    """How many pieces of saga work one process logged."""
+    pattern = re.compile(rf'"event": "{re.escape(WORK_EVENTS[service])}"')
+    return len(pattern.findall(stack.processes[name].output()))
+
+
+async def test_two_instances_of_every_service_run_the_saga_load_correctly(stack: Stack) -> None:
+    assert len(stack.apis) == INSTANCES
+    async with httpx.AsyncClient(timeout=30) as client:
+        await stack.sim_config(client, activation_delay_ms=ACTIVATION_DELAY_MS)
+        await stack.sim_fault(client, "droplets.get", "errored", count=ERRORED)
+        for name in stack.processes:
+            if name != "cloudsim":
+                assert (await client.get(f"{stack.url(name)}/ready")).status_code == 200, name
+
+        runs = await SagaDriver(stack, concurrency=40).run(SAGAS, timeout_s=240)
+
+        statuses = collections.Counter(run.status for run in runs)
+        assert statuses == {"completed": SAGAS - ERRORED, "compensated": ERRORED}
+        await eventually(stack.quiescent, timeout_s=60, interval_s=0.5)
+        assert await check(stack.sources()) == []
+        # Each event was handled once, though two consumers share each group and two relays
+        # share each outbox: every service committed each of its events once per saga.
+        for run in [r for r in runs if r.status == "completed"][:20]:
+            for service, expected in HAPPY_OUTBOX.items():
+                assert await stack.outbox_types(service, run.deployment_id) == expected, service
+        for topic in topics.ALL_TOPICS:
+            if topic.endswith(topics.DLQ_SUFFIX):
+                assert await read_topic(stack.infra.kafka, f"{stack.namespace}.{topic}") == []
+
+    # The load was really shared: every instance of every service did saga work.
+    for service in SERVICES:
+        for name in stack.names(service):
+            assert work_done(stack, name, service) > 0, name
+    for name, proc in stack.processes.items():
+        assert proc.proc is not None
+        assert proc.proc.poll() is None, f"{name} exited:\n{proc.output()[-3000:]}"
