@@ -126,7 +126,7 @@ def problem_for(exc: Exception) -> tuple[Problem, dict[str, str]]:
         case UnicodeDecodeError():
             return _problem(400, "The request body is not valid UTF-8"), {}
         case _ if isinstance(exc, DATABASE_UNAVAILABLE):
-            detail = "The database is unavailable; nothing was changed, try again"
+            detail = "The database is unavailable; try again later"
             return _problem(503, detail, "database-unavailable"), {
                 "Retry-After": DATABASE_RETRY_AFTER_S
             }
