@@ -190,6 +190,11 @@ class ServiceRuntime:
     def _loops_alive(self) -> bool:
         """No loop of ours and no consumer task has ended (they restart themselves on errors)."""
         ours = all(not task.done() for task in self._tasks)
+        # aiokafka's sender task dies for good on a fatal produce error (e.g. an out-of-order
+        # sequence); its producer then accepts sends that never complete. Say so here.
+        sender = getattr(getattr(self._producer, "_sender", None), "sender_task", None)
+        if isinstance(sender, asyncio.Task) and sender.done():
+            ours = False
         consuming = True
         if self._broker is not None:
             # FastStream restarts a crashed consume task by adding a new one: one alive is enough.
