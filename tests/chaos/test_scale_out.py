@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from arcadia_contracts import topics
+from arcadia_contracts import decode, topics
 from arcadia_ops.invariants import check
 from arcadia_platform.testing import Infra, ServiceProcess, eventually, read_topic
 from tests.chaos.conftest import ACTIVATION_DELAY_MS, CHAOS_ENV
@@ -26,8 +26,16 @@ from tests.stack import SERVICES, SagaDriver, Stack, drop_stack, start_stack
 
 INSTANCES = 2
 SAGAS = 120
-# Droplets that turn `errored` while booting: their sagas are aborted and compensated.
+# Droplets that turn `errored` while booting: the provisioner aborts their sagas.
 ERRORED = 8
+# Droplets that never finish booting: the gateway's step deadline aborts their sagas first (its
+# deadline timer runs in both gateways, and each saga must be aborted once).
+STUCK = 4
+ENV = {
+    **CHAOS_ENV,
+    "ARCADIA_API_SAGA_STEP_TIMEOUT_S": "20",
+    "ARCADIA_PROVISIONER_DROPLET_ACTIVE_TIMEOUT_S": "120",
+}
 # What each service logs when it did a piece of saga work (the api: sagas its consumer finished).
 WORK_EVENTS = {
     "api": "saga.completed",
@@ -42,11 +50,32 @@ async def stack(infra: Infra, tmp_path: Path) -> AsyncIterator[Stack]:
     def make(args: list[str], env: dict[str, str], name: str) -> ServiceProcess:
         return ServiceProcess(args, env, tmp_path / f"{name}.log")
 
-    running = await start_stack(infra, make, env=CHAOS_ENV, instances=INSTANCES)
+    running = await start_stack(infra, make, env=ENV, instances=INSTANCES)
     try:
         yield running
     finally:
         await drop_stack(infra, running)
+
+
+async def stuck_sagas(stack: Stack) -> list[str]:
+    """The sagas the gateway aborted on a deadline."""
+    rows = await stack.rows(
+        "api",
+        "SELECT id::text AS id FROM sagas WHERE status = 'compensated'"
+        " AND failed_step = 'wait_droplet_active' AND reason LIKE '%exceeded its deadline'",
+    )
+    found = [row["id"] for row in rows]
+    assert len(found) == STUCK
+    return found
+
+
+async def aborts_by_the_gateway(stack: Stack) -> dict[str, int]:
+    """How many ProvisioningAborted events the gateways committed, per saga."""
+    rows = await stack.rows("api", "SELECT value FROM outbox ORDER BY id")
+    events = [decode(row["value"]) for row in rows]
+    return dict(
+        collections.Counter(str(e.saga_id) for e in events if e.type == "ProvisioningAborted")
+    )
 
 
 def work_done(stack: Stack, name: str, service: str) -> int:
@@ -60,6 +89,7 @@ async def test_two_instances_of_every_service_run_the_saga_load_correctly(stack:
     async with httpx.AsyncClient(timeout=30) as client:
         await stack.sim_config(client, activation_delay_ms=ACTIVATION_DELAY_MS)
         await stack.sim_fault(client, "droplets.get", "errored", count=ERRORED)
+        await stack.sim_fault(client, "droplets.get", "never_active", count=STUCK)
         for name in stack.processes:
             if name != "cloudsim":
                 assert (await client.get(f"{stack.url(name)}/ready")).status_code == 200, name
@@ -67,7 +97,8 @@ async def test_two_instances_of_every_service_run_the_saga_load_correctly(stack:
         runs = await SagaDriver(stack, concurrency=40).run(SAGAS, timeout_s=240)
 
         statuses = collections.Counter(run.status for run in runs)
-        assert statuses == {"completed": SAGAS - ERRORED, "compensated": ERRORED}
+        assert statuses == {"completed": SAGAS - ERRORED - STUCK, "compensated": ERRORED + STUCK}
+        assert await aborts_by_the_gateway(stack) == dict.fromkeys(await stuck_sagas(stack), 1)
         await eventually(stack.quiescent, timeout_s=60, interval_s=0.5)
         assert await check(stack.sources()) == []
         # Each event was handled once, though two consumers share each group and two relays
