@@ -39,6 +39,12 @@ INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.PostgresConnectionError,
     asyncpg.InterfaceError,
     asyncpg.TooManyConnectionsError,
+    # A server restarting after a crash ("the database system is starting up", SQLSTATE 57P03)
+    # or shutting down (57P01/57P02): not the message's fault. Without these, every event that
+    # arrived during crash recovery was dead-lettered and its saga stalled (chaos tests).
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
 )
 HANDLER_FAILED = "handler_failed"
 
