@@ -21,6 +21,8 @@ from tests.stack import SERVICES, Stack, drop_stack
 SAGAS = 110
 # Generous: a fault, the restart and the catch-up of 100 sagas on a loaded 2-core machine.
 SETTLE_TIMEOUT_S = 300
+# Seed 2: the fault hits late (~2.4 s after the last POST) and lasts long; seed 4: early and short.
+SEEDS = [2, 4]
 
 Fault = Callable[[random.Random, ChaosReport], Awaitable[None]]
 
@@ -48,7 +50,7 @@ async def run_scenario(
     report = ChaosReport(scenario, seed, sagas=SAGAS)
     started = time.monotonic()
     saga_ids = await start_sagas(stack, SAGAS)
-    await asyncio.sleep(rng.uniform(0.0, 1.0))  # when the fault hits (seeded)
+    await asyncio.sleep(rng.uniform(0.0, 2.5))  # when the fault hits (seeded)
     in_flight = await open_sagas(stack, saga_ids)
     report.faults.append(f"{in_flight} sagas open when the fault hit")
     # The fault must hit a busy system, or the scenario proves nothing.
@@ -59,12 +61,12 @@ async def run_scenario(
     assert_clean(report, started)
 
 
-@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("seed", SEEDS)
 async def test_postgres_killed_9_and_restarted(
     stack: Stack, private_infra: PrivateInfra, seed: int
 ) -> None:
     async def fault(rng: random.Random, report: ChaosReport) -> None:
-        down_s = rng.uniform(0.5, 4.0)
+        down_s = rng.uniform(0.2, 6.0)
         private_infra.kill9_postgres()
         await asyncio.sleep(down_s)  # the outage itself, not a wait for a condition
         await asyncio.to_thread(private_infra.start_postgres)
@@ -73,12 +75,12 @@ async def test_postgres_killed_9_and_restarted(
     await run_scenario(stack, "postgres-kill9", seed, fault)
 
 
-@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("seed", SEEDS)
 async def test_kafka_killed_9_and_restarted(
     stack: Stack, private_infra: PrivateInfra, seed: int
 ) -> None:
     async def fault(rng: random.Random, report: ChaosReport) -> None:
-        down_s = rng.uniform(0.5, 4.0)
+        down_s = rng.uniform(0.2, 6.0)
         private_infra.kill9_kafka()
         await asyncio.sleep(down_s)
         await asyncio.to_thread(private_infra.start_kafka)
@@ -87,7 +89,7 @@ async def test_kafka_killed_9_and_restarted(
     await run_scenario(stack, "kafka-kill9", seed, fault)
 
 
-@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("seed", SEEDS)
 async def test_postgres_frozen_for_15_seconds(
     stack: Stack, private_infra: PrivateInfra, seed: int
 ) -> None:
