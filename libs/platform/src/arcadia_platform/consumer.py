@@ -34,7 +34,9 @@ from arcadia_platform.topicnames import TopicNames
 log = get_logger(__name__)
 
 Handler = Callable[[Connection, Envelope], Awaitable[None]]
-# Also a server starting up or shutting down, and a pool acquire timeout: not the message's fault.
+# Not the message's fault: also a server restarting after a crash ("the database system is
+# starting up", 57P03) or shutting down (57P01/57P02), and a pool acquire timeout. Dead-lettering
+# those lost every event that arrived during crash recovery (found by the chaos tests).
 INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = DATABASE_UNAVAILABLE
 HANDLER_FAILED = "handler_failed"
 

@@ -22,6 +22,8 @@ from arcadia_ops.views import (
     World,
 )
 
+# Every session the audit opens refuses writes, whatever a query says.
+READ_ONLY = {"default_transaction_read_only": "on"}
 DROPLET_TAG = "arcadia"
 PAGE_SIZE = 200
 
@@ -55,7 +57,7 @@ _OUTBOX = (
 
 async def _read(url: str, queries: list[str]) -> tuple[datetime, list[list[asyncpg.Record]]]:
     """Run `queries` in one read-only snapshot; also the server's clock at that moment."""
-    conn = await asyncpg.connect(url, server_settings={"default_transaction_read_only": "on"})
+    conn = await asyncpg.connect(url, server_settings=READ_ONLY)
     try:
         async with conn.transaction(isolation="repeatable_read", readonly=True):
             now: datetime = await conn.fetchval("SELECT clock_timestamp()")
