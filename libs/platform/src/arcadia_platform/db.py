@@ -143,6 +143,7 @@ async def create_pool(
     max_size: int = 10,
     acquire_timeout_s: float | None = None,
     connect_timeout_s: float = 60.0,
+    command_timeout_s: float = 60.0,
 ) -> asyncpg.Pool:
     pool = TimedPool(
         url,
@@ -155,7 +156,7 @@ async def create_pool(
         loop=None,
         connection_class=asyncpg.Connection,
         record_class=asyncpg.Record,
-        command_timeout=60,
+        command_timeout=command_timeout_s,
         timeout=connect_timeout_s,
     )
     await pool

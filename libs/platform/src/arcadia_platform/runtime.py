@@ -87,6 +87,7 @@ class ServiceRuntime:
             max_size=s.db_pool_max,
             acquire_timeout_s=s.db_acquire_timeout_s,
             connect_timeout_s=s.db_connect_timeout_s,
+            command_timeout_s=s.db_command_timeout_s,
         )
         await require_durable(
             self._pool,

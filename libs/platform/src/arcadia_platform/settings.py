@@ -39,6 +39,9 @@ class ServiceSettings(BaseSettings):
     # retries), and how long one connect to the server may take (a frozen server never answers).
     db_acquire_timeout_s: float = Field(default=10.0, gt=0)
     db_connect_timeout_s: float = Field(default=10.0, gt=0)
+    # How long one statement may take (a server that froze mid-query never answers); migrations
+    # run under it too.
+    db_command_timeout_s: float = Field(default=60.0, gt=0)
     relay_batch_size: int = 500
     relay_poll_interval_s: float = 0.5
     consumer_max_attempts: int = 5
