@@ -220,7 +220,8 @@ class Stack:
 
     async def quiescent(self) -> bool:
         """Nothing is in flight: every outbox row is sent and every consumer group has committed
-        the end of every partition it reads (so each event's effects have committed)."""
+        the end of every partition it reads (so each event's effects have committed). A parked
+        outbox row (outbound poison) never gets sent: a test that parks one waits otherwise."""
         for service in SERVICES:
             (row,) = await self.rows(
                 service, "SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL"
