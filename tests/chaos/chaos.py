@@ -42,14 +42,18 @@ class ChaosReport:
         )
 
 
-async def start_sagas(stack: Stack, count: int, *, concurrency: int = 32) -> list[str]:
-    """POST `count` provisioning sagas (20 tenants, one slug each) and return their saga ids."""
+async def start_sagas(
+    stack: Stack, count: int, *, unknown_plan: int = 0, concurrency: int = 32
+) -> list[str]:
+    """POST `count` provisioning sagas (20 tenants, one slug each) and return their saga ids;
+    the first `unknown_plan` of them ask for a plan billing refuses, so they must compensate."""
     slots = asyncio.Semaphore(concurrency)
 
     async def one(client: httpx.AsyncClient, i: int) -> str:
+        extra = {"plan_code": "no-such-plan"} if i < unknown_plan else {}
         async with slots:
             _, saga_id = await stack.provision(
-                client, f"chaos-{i % 20}", f"app-{uuid.uuid4().hex[:10]}"
+                client, f"chaos-{i % 20}", f"app-{uuid.uuid4().hex[:10]}", **extra
             )
             return saga_id
 
