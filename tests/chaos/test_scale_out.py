@@ -65,9 +65,7 @@ async def stuck_sagas(stack: Stack) -> list[str]:
         "SELECT id::text AS id FROM sagas WHERE status = 'compensated'"
         " AND failed_step = 'wait_droplet_active' AND reason LIKE '%exceeded its deadline'",
     )
-    found = [row["id"] for row in rows]
-    assert len(found) == STUCK
-    return found
+    return [row["id"] for row in rows]
 
 
 async def aborts_by_the_gateway(stack: Stack) -> dict[str, int]:
@@ -97,9 +95,16 @@ async def test_two_instances_of_every_service_run_the_saga_load_correctly(stack:
 
         runs = await SagaDriver(stack, concurrency=40).run(SAGAS, timeout_s=240)
 
+        # Each errored fault spoils one fresh droplet. A stuck droplet stays `new`, so its own
+        # later reads may use up the remaining never_active faults: 1 to STUCK sagas get stuck.
+        stuck = await stuck_sagas(stack)
+        assert 1 <= len(stuck) <= STUCK
         statuses = collections.Counter(run.status for run in runs)
-        assert statuses == {"completed": SAGAS - ERRORED - STUCK, "compensated": ERRORED + STUCK}
-        assert await aborts_by_the_gateway(stack) == dict.fromkeys(await stuck_sagas(stack), 1)
+        assert statuses == {
+            "completed": SAGAS - ERRORED - len(stuck),
+            "compensated": ERRORED + len(stuck),
+        }
+        assert await aborts_by_the_gateway(stack) == dict.fromkeys(stuck, 1)
         await eventually(stack.quiescent, timeout_s=60, interval_s=0.5)
         assert await check(stack.sources()) == []
         # Each event was handled once, though two consumers share each group and two relays
