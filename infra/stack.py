@@ -9,6 +9,15 @@ Standard library only, so it runs before the Python environment exists.
 
 State (jars, data, logs, pids) lives in `.local/` at the repository root. `KAFKA_BOOTSTRAP_SERVERS`
 and `DATABASE_URL`, when set, name servers that are used as they are and never started here.
+
+A second, private instance (for fault tests that kill or freeze it) lives in a state directory of
+its own, with its own ports; it shares only the Kafka jars in `.local/kafka/libs`:
+
+    python3 infra/stack.py --state-dir /tmp/x --kafka-port 19092 --controller-port 19093 \
+        --pg-port 15432 up|down|status|env|kafka-up|kafka-down|pg-up|pg-down
+
+For such an instance `KAFKA_BOOTSTRAP_SERVERS` and `DATABASE_URL` are ignored: it always starts
+its own servers.
 """
 
 from __future__ import annotations
@@ -24,6 +33,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +47,29 @@ PG_USER = "arcadia"
 PG_PASSWORD = "arcadia"
 SERVICE_DATABASES = ("arcadia_api", "arcadia_billing", "arcadia_provisioner", "arcadia_inventory")
 KAFKA_HEAP = os.environ.get("ARCADIA_KAFKA_HEAP", "-Xms256m -Xmx512m")
+KAFKA_LIBS = KAFKA_HOME / "libs"
+
+
+@dataclass(frozen=True)
+class Instance:
+    """Where one broker + server pair keeps its state and which ports it listens on."""
+
+    state: Path
+    kafka_port: int
+    controller_port: int
+    pg_port: int
+    # The default instance defers to KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL; a private one never.
+    private: bool = False
+
+    @property
+    def kafka_home(self) -> Path:
+        return self.state / "kafka"
+
+    def external(self, variable: str) -> str | None:
+        return None if self.private else os.environ.get(variable)
+
+
+DEFAULT = Instance(STATE, KAFKA_PORT, CONTROLLER_PORT, PG_PORT)
 
 
 def log(message: str) -> None:
@@ -72,7 +105,7 @@ def pid_alive(pid_file: Path) -> int | None:
 
 def kafka_jars() -> Path:
     """Resolve the broker's jars with Maven into .local/kafka/libs (once per pom change)."""
-    libs = KAFKA_HOME / "libs"
+    libs = KAFKA_LIBS
     pom = ROOT / "infra" / "kafka" / "pom.xml"
     stamp = libs / ".pom.sha256"
     digest = hashlib.sha256(pom.read_bytes()).hexdigest()
@@ -100,7 +133,9 @@ def kafka_jars() -> Path:
     return libs
 
 
-def kafka_java(main: str, *args: str, heap: str = "-Xmx256m") -> list[str]:
+def kafka_java(
+    main: str, *args: str, heap: str = "-Xmx256m", inst: Instance = DEFAULT
+) -> list[str]:
     java = shutil.which("java")
     if java is None:
         raise SystemExit("[stack] Java 17+ is needed to run Apache Kafka")
@@ -110,29 +145,30 @@ def kafka_java(main: str, *args: str, heap: str = "-Xmx256m") -> list[str]:
         "-XX:+UseG1GC",
         "-Djava.awt.headless=true",
         f"-Dlog4j2.configurationFile={ROOT / 'infra' / 'kafka' / 'log4j2.properties'}",
-        f"-Dkafka.logs.dir={KAFKA_HOME / 'logs'}",
+        f"-Dkafka.logs.dir={inst.kafka_home / 'logs'}",
         "-cp",
-        str(KAFKA_HOME / "libs" / "*"),
+        str(KAFKA_LIBS / "*"),
         main,
         *args,
     ]
 
 
-def kafka_up() -> None:
-    pid_file = KAFKA_HOME / "kafka.pid"
-    if port_open(KAFKA_PORT):
-        log(f"Kafka already listening on 127.0.0.1:{KAFKA_PORT}")
+def kafka_up(inst: Instance = DEFAULT) -> None:
+    home = inst.kafka_home
+    pid_file = home / "kafka.pid"
+    if port_open(inst.kafka_port):
+        log(f"Kafka already listening on 127.0.0.1:{inst.kafka_port}")
         return
     kafka_jars()
-    data = KAFKA_HOME / "data"
-    config = KAFKA_HOME / "server.properties"
+    data = home / "data"
+    config = home / "server.properties"
     template = (ROOT / "infra" / "kafka" / "server.properties.in").read_text()
+    (home / "logs").mkdir(parents=True, exist_ok=True)
     config.write_text(
-        template.replace("@KAFKA_PORT@", str(KAFKA_PORT))
-        .replace("@CONTROLLER_PORT@", str(CONTROLLER_PORT))
+        template.replace("@KAFKA_PORT@", str(inst.kafka_port))
+        .replace("@CONTROLLER_PORT@", str(inst.controller_port))
         .replace("@DATA_DIR@", str(data))
     )
-    (KAFKA_HOME / "logs").mkdir(parents=True, exist_ok=True)
     if not (data / "meta.properties").exists():
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
         log("formatting Kafka storage")
@@ -140,15 +176,20 @@ def kafka_up() -> None:
             # `--cluster-id=ID` in one word: a random id may start with "-", which argparse would
             # take for an option as a separate argument.
             kafka_java(
-                "kafka.tools.StorageTool", "format", f"--cluster-id={cluster_id}", "-c", str(config)
+                "kafka.tools.StorageTool",
+                "format",
+                f"--cluster-id={cluster_id}",
+                "-c",
+                str(config),
+                inst=inst,
             ),
             check=True,
             stdout=subprocess.DEVNULL,
         )
-    log(f"starting Kafka on 127.0.0.1:{KAFKA_PORT}")
-    out = open(KAFKA_HOME / "logs" / "server.out", "ab")  # noqa: SIM115 - handed to the child
+    log(f"starting Kafka on 127.0.0.1:{inst.kafka_port}")
+    out = open(home / "logs" / "server.out", "ab")  # noqa: SIM115 - handed to the child
     proc = subprocess.Popen(
-        kafka_java("kafka.Kafka", str(config), heap=KAFKA_HEAP),
+        kafka_java("kafka.Kafka", str(config), heap=KAFKA_HEAP, inst=inst),
         stdout=out,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -157,14 +198,14 @@ def kafka_up() -> None:
 
     def ready() -> bool:
         if proc.poll() is not None:
-            raise SystemExit(f"[stack] Kafka exited; see {KAFKA_HOME / 'logs' / 'server.out'}")
-        return port_open(KAFKA_PORT)
+            raise SystemExit(f"[stack] Kafka exited; see {home / 'logs' / 'server.out'}")
+        return port_open(inst.kafka_port)
 
     wait_for(ready, "Kafka")
 
 
-def kafka_down() -> None:
-    stop_pid(KAFKA_HOME / "kafka.pid", "Kafka")
+def kafka_down(inst: Instance = DEFAULT) -> None:
+    stop_pid(inst.kafka_home / "kafka.pid", "Kafka")
 
 
 def stop_pid(pid_file: Path, name: str) -> None:
@@ -216,20 +257,25 @@ def pg_install() -> Path:
     return pg_bindir()
 
 
-def pg_data_dir(run_as: str | None) -> Path:
-    """.local/pg, or (as root, when the postgres user cannot reach the repo) a linked directory."""
-    link = STATE / "pg"
+def pg_data_dir(run_as: str | None, inst: Instance = DEFAULT) -> Path:
+    """<state>/pg, or (as root, when the postgres user cannot reach the state directory) a
+    linked directory under /var/tmp/arcadia, one per state directory."""
+    state = inst.state
+    link = state / "pg"
     if run_as is None or link.is_symlink() or link.exists():
         return link.resolve() if link.is_symlink() else link
     reachable = (
         subprocess.run(
-            ["runuser", "-u", run_as, "--", "test", "-x", str(STATE)], check=False
+            ["runuser", "-u", run_as, "--", "test", "-x", str(state)], check=False
         ).returncode
         == 0
     )
     if reachable:
         return link
-    outside = Path("/var/tmp/arcadia") / hashlib.sha256(str(ROOT).encode()).hexdigest()[:12]
+    # Keyed on the state directory: the default instance's key is unchanged (the repo root),
+    # and every private instance gets a directory of its own.
+    key = str(ROOT) if state == STATE else str(state.resolve())
+    outside = Path("/var/tmp/arcadia") / hashlib.sha256(key.encode()).hexdigest()[:12]
     outside.mkdir(parents=True, exist_ok=True)
     link.symlink_to(outside)
     return outside
@@ -242,16 +288,16 @@ def pg_run(
     return subprocess.run(command, **kwargs)
 
 
-def pg_up() -> None:
-    if port_open(PG_PORT):
-        log(f"PostgreSQL already listening on 127.0.0.1:{PG_PORT}")
-        pg_create_databases()
+def pg_up(inst: Instance = DEFAULT) -> None:
+    if port_open(inst.pg_port):
+        log(f"PostgreSQL already listening on 127.0.0.1:{inst.pg_port}")
+        pg_create_databases(inst)
         return
     bindir = pg_install()
     run_as = "postgres" if os.geteuid() == 0 else None
-    STATE.mkdir(parents=True, exist_ok=True)
-    os.chmod(STATE, 0o755)
-    data = pg_data_dir(run_as)
+    inst.state.mkdir(parents=True, exist_ok=True)
+    os.chmod(inst.state, 0o755)
+    data = pg_data_dir(run_as, inst)
     data.mkdir(parents=True, exist_ok=True)
     if run_as:
         shutil.chown(data, run_as, run_as)
@@ -285,7 +331,7 @@ def pg_up() -> None:
             conf.write(
                 "\n# arcadia: tuned for tests on a small machine\n"
                 "listen_addresses = '127.0.0.1'\n"
-                f"port = {PG_PORT}\n"
+                f"port = {inst.pg_port}\n"
                 "unix_socket_directories = ''\n"
                 "max_connections = 300\n"
                 "shared_buffers = 256MB\n"
@@ -295,7 +341,7 @@ def pg_up() -> None:
                 "synchronous_commit = on\n"
                 "max_locks_per_transaction = 128\n"
             )
-    log(f"starting PostgreSQL on 127.0.0.1:{PG_PORT}")
+    log(f"starting PostgreSQL on 127.0.0.1:{inst.pg_port}")
     pg_run(
         run_as,
         [
@@ -315,16 +361,17 @@ def pg_up() -> None:
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    wait_for(lambda: port_open(PG_PORT), "PostgreSQL")
-    pg_create_databases()
+    wait_for(lambda: port_open(inst.pg_port), "PostgreSQL")
+    pg_create_databases(inst)
 
 
-def pg_create_databases() -> None:
-    if os.environ.get("DATABASE_URL"):
+def pg_create_databases(inst: Instance = DEFAULT) -> None:
+    if inst.external("DATABASE_URL"):
         return
     psql = shutil.which("psql") or str(pg_bindir() / "psql")
     env = {**os.environ, "PGPASSWORD": PG_PASSWORD}
-    base = [psql, "-h", "127.0.0.1", "-p", str(PG_PORT), "-U", PG_USER, "-d", "postgres", "-qtA"]
+    base = [psql, "-h", "127.0.0.1", "-p", str(inst.pg_port), "-U", PG_USER, "-d", "postgres"]
+    base.append("-qtA")
     existing = subprocess.run(
         [*base, "-c", "SELECT datname FROM pg_database"],
         check=True,
@@ -338,8 +385,8 @@ def pg_create_databases() -> None:
             log(f"created database {name}")
 
 
-def pg_down() -> None:
-    data = STATE / "pg"
+def pg_down(inst: Instance = DEFAULT) -> None:
+    data = inst.state / "pg"
     if not (data / "postmaster.pid").exists():
         return
     run_as = "postgres" if os.geteuid() == 0 else None
@@ -355,52 +402,86 @@ def pg_down() -> None:
 # --------------------------------------------------------------------------- commands
 
 
-def env_lines() -> list[str]:
-    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", f"127.0.0.1:{KAFKA_PORT}")
-    database = os.environ.get(
-        "DATABASE_URL", f"postgresql://{PG_USER}:{PG_PASSWORD}@127.0.0.1:{PG_PORT}/postgres"
+def env_lines(inst: Instance = DEFAULT) -> list[str]:
+    bootstrap = inst.external("KAFKA_BOOTSTRAP_SERVERS") or f"127.0.0.1:{inst.kafka_port}"
+    database = (
+        inst.external("DATABASE_URL")
+        or f"postgresql://{PG_USER}:{PG_PASSWORD}@127.0.0.1:{inst.pg_port}/postgres"
     )
     return [f"export KAFKA_BOOTSTRAP_SERVERS={bootstrap}", f"export DATABASE_URL={database}"]
 
 
-def up() -> None:
-    STATE.mkdir(parents=True, exist_ok=True)
-    if os.environ.get("DATABASE_URL"):
+def up(inst: Instance = DEFAULT) -> None:
+    inst.state.mkdir(parents=True, exist_ok=True)
+    if inst.external("DATABASE_URL"):
         log("DATABASE_URL is set: using that PostgreSQL server")
     else:
-        pg_up()
-    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        pg_up(inst)
+    if inst.external("KAFKA_BOOTSTRAP_SERVERS"):
         log("KAFKA_BOOTSTRAP_SERVERS is set: using that Kafka cluster")
     else:
-        kafka_up()
+        kafka_up(inst)
 
 
-def down() -> None:
-    kafka_down()
-    pg_down()
+def down(inst: Instance = DEFAULT) -> None:
+    kafka_down(inst)
+    pg_down(inst)
 
 
-def status() -> None:
-    print(f"kafka      127.0.0.1:{KAFKA_PORT}  {'up' if port_open(KAFKA_PORT) else 'down'}")
-    print(f"postgresql 127.0.0.1:{PG_PORT} {'up' if port_open(PG_PORT) else 'down'}")
+def status(inst: Instance = DEFAULT) -> None:
+    kafka, pg = inst.kafka_port, inst.pg_port
+    print(f"kafka      127.0.0.1:{kafka}  {'up' if port_open(kafka) else 'down'}")
+    print(f"postgresql 127.0.0.1:{pg} {'up' if port_open(pg) else 'down'}")
 
 
-def print_env() -> None:
-    print("\n".join(env_lines()))
+def print_env(inst: Instance = DEFAULT) -> None:
+    print("\n".join(env_lines(inst)))
+
+
+def parse_instance(argv: list[str]) -> tuple[Instance, list[str]]:
+    """Leading `--state-dir D --kafka-port N --controller-port N --pg-port N` name a private
+    instance (all four are needed); without them it is the default one."""
+    options: dict[str, str] = {}
+    rest = list(argv)
+    while len(rest) >= 2 and rest[0].startswith("--"):
+        options[rest[0][2:]] = rest[1]
+        rest = rest[2:]
+    if not options:
+        return DEFAULT, rest
+    names = {"state-dir", "kafka-port", "controller-port", "pg-port"}
+    if set(options) != names:
+        raise SystemExit(f"[stack] a private instance needs exactly {sorted(names)}")
+    try:
+        inst = Instance(
+            state=Path(options["state-dir"]).resolve(),
+            kafka_port=int(options["kafka-port"]),
+            controller_port=int(options["controller-port"]),
+            pg_port=int(options["pg-port"]),
+            private=True,
+        )
+    except ValueError as error:
+        raise SystemExit(f"[stack] bad port: {error}") from error
+    return inst, rest
 
 
 def main(argv: list[str]) -> None:
+    inst, rest = parse_instance(argv[1:])
     commands: dict[str, Callable[[], object]] = {
-        "up": up,
-        "down": down,
-        "status": status,
+        "up": lambda: up(inst),
+        "down": lambda: down(inst),
+        "status": lambda: status(inst),
         "kafka-jars": kafka_jars,
         "pg-install": pg_install,
-        "env": print_env,
+        "env": lambda: print_env(inst),
+        "kafka-up": lambda: kafka_up(inst),
+        "kafka-down": lambda: kafka_down(inst),
+        "pg-up": lambda: pg_up(inst),
+        "pg-down": lambda: pg_down(inst),
     }
-    if len(argv) != 2 or argv[1] not in commands:
-        raise SystemExit(f"usage: {argv[0]} {{{'|'.join(commands)}}}")
-    commands[argv[1]]()
+    if len(rest) != 1 or rest[0] not in commands:
+        options = "[--state-dir D --kafka-port N --controller-port N --pg-port N]"
+        raise SystemExit(f"usage: {argv[0]} {options} {{{'|'.join(commands)}}}")
+    commands[rest[0]]()
 
 
 if __name__ == "__main__":

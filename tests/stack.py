@@ -19,12 +19,14 @@ from aiokafka.admin import AIOKafkaAdminClient
 from arcadia_api.testing import OPERATOR_ROLES, TEST_SECRET, settings_for_tests
 from arcadia_api.tokens import issue_token
 from arcadia_contracts import decode
+from arcadia_ops.invariants import Sources
 from arcadia_platform.testing import Infra, ServiceProcess, eventually, free_port, unique
 from arcadia_platform.topics_admin import ensure_topics
 
 SERVICES = ("billing", "inventory", "provisioner", "api")
 TERMINAL = {"completed", "compensated", "compensation_failed"}
 BASE_DOMAIN = "apps.arcadia.test"
+PROVIDER_TOKEN = "dev-token"  # the provisioner's default; cloudsim takes any non-empty token
 
 
 @dataclass
@@ -34,10 +36,25 @@ class Stack:
     databases: dict[str, str]
     ports: dict[str, int]
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
+    # How many processes run each service: the first is named after the service ("api"), the
+    # others "api#2", "api#3"... (`ports` and `processes` use the same names).
+    instances: int = 1
 
     @property
     def api(self) -> str:
         return f"http://127.0.0.1:{self.ports['api']}"
+
+    @property
+    def apis(self) -> list[str]:
+        """The base URL of every gateway instance."""
+        return [f"http://127.0.0.1:{self.ports[name]}" for name in self.names("api")]
+
+    def names(self, service: str) -> list[str]:
+        """The process names of every instance of a service."""
+        return [instance_name(service, i) for i in range(1, self.instances + 1)]
+
+    def url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.ports[name]}"
 
     @property
     def sim(self) -> str:
@@ -50,12 +67,26 @@ class Stack:
         )
         return {"Authorization": f"Bearer {token}"}
 
+    def sources(self) -> Sources:
+        """Where the audit (arcadia_ops.invariants.check) reads this stack's world."""
+        return Sources(
+            api_db=self.databases["api"],
+            billing_db=self.databases["billing"],
+            provisioner_db=self.databases["provisioner"],
+            inventory_db=self.databases["inventory"],
+            provider_url=self.sim,
+            provider_token=PROVIDER_TOKEN,
+            base_domain=BASE_DOMAIN,
+        )
+
     # ------------------------------------------------------------------ processes
 
     async def kill9(self, service: str) -> None:
         self.processes[service].kill9()
 
     async def start(self, service: str, extra_env: Mapping[str, str] | None = None) -> None:
+        """Start one process: a service ("billing"), one of its instances ("billing#2"), or
+        "cloudsim"."""
         proc = self.processes[service]
         proc.start(extra_env)
         path = "/_sim/state" if service == "cloudsim" else "/health"
@@ -70,6 +101,7 @@ class Stack:
         slug: str,
         *,
         key: str | None = None,
+        api: str | None = None,
         **extra: Any,
     ) -> tuple[str, str]:
         body = {
@@ -81,7 +113,9 @@ class Stack:
             **extra,
         }
         headers = self.auth(tenant) | ({"Idempotency-Key": key} if key else {})
-        response = await client.post(f"{self.api}/api/v1/deployments", json=body, headers=headers)
+        response = await client.post(
+            f"{api or self.api}/api/v1/deployments", json=body, headers=headers
+        )
         assert response.status_code == 202, response.text
         started = response.json()
         return started["deployment"]["id"], started["saga_id"]
@@ -186,6 +220,18 @@ class Stack:
         )
         return [decode(row["value"]).type for row in rows]
 
+    async def quiescent(self) -> bool:
+        """Nothing is in flight: every outbox row is sent and every consumer group has committed
+        the end of every partition it reads (so each event's effects have committed). A parked
+        outbox row (outbound poison) never gets sent: a test that parks one waits otherwise."""
+        for service in SERVICES:
+            (row,) = await self.rows(
+                service, "SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL"
+            )
+            if row["n"]:
+                return False
+        return await self.consumers_caught_up()
+
     async def consumers_caught_up(self) -> bool:
         """Every service's consumer group has committed the end of every partition it reads."""
         admin = AIOKafkaAdminClient(bootstrap_servers=self.infra.kafka)
@@ -224,12 +270,21 @@ class Stack:
             await consumer.stop()
 
 
+def instance_name(service: str, number: int) -> str:
+    """ "billing" for the first instance of billing, "billing#2" for the second..."""
+    return service if number == 1 else f"{service}#{number}"
+
+
 async def start_stack(
     infra: Infra,
     make_process: Callable[[list[str], dict[str, str], str], ServiceProcess],
     *,
     env: Mapping[str, str] | None = None,
+    instances: int = 1,
 ) -> Stack:
+    """Start cloudsim and `instances` processes of every service. The instances of a service
+    share everything (database, topic namespace, consumer group, settings) but their HTTP port,
+    as N replicas in production do; each gateway calls the first billing and inventory."""
     namespace = unique("s").replace("_", "")
     await ensure_topics(infra.kafka, namespace=namespace)
     admin = await asyncpg.connect(infra.database_url("postgres"))
@@ -241,8 +296,9 @@ async def start_stack(
             databases[service] = infra.database_url(name)
     finally:
         await admin.close()
-    ports = {name: free_port() for name in ("cloudsim", *SERVICES)}
-    stack = Stack(infra, namespace, databases, ports)
+    names = [instance_name(s, i) for s in SERVICES for i in range(1, instances + 1)]
+    ports = {name: free_port() for name in ("cloudsim", *names)}
+    stack = Stack(infra, namespace, databases, ports, instances=instances)
     common = {"KAFKA_BOOTSTRAP_SERVERS": infra.kafka, **(env or {})}
     stack.processes["cloudsim"] = make_process(
         [sys.executable, "-m", "arcadia_cloudsim"],
@@ -276,12 +332,16 @@ async def start_stack(
                 "ARCADIA_PROVISIONER_DO_REQUESTS_PER_MINUTE": "0",
                 "ARCADIA_PROVISIONER_BASE_DOMAIN": BASE_DOMAIN,
             }
-        stack.processes[service] = make_process(
-            [sys.executable, "-m", f"arcadia_{service}"], service_env, service
-        )
+        for name in stack.names(service):
+            stack.processes[name] = make_process(
+                [sys.executable, "-m", f"arcadia_{service}"],
+                service_env | {f"{prefix}HTTP_PORT": str(ports[name])},
+                name,
+            )
     await stack.start("cloudsim")
-    for service in SERVICES:
-        await stack.start(service)
+    # All at once: a process mostly waits (imports, migrations under their advisory lock, Kafka
+    # group joins), so N instances start in about the time of one.
+    await asyncio.gather(*(stack.start(name) for name in names))
     return stack
 
 
@@ -324,6 +384,7 @@ class SagaDriver:
 
     def __init__(self, stack: Stack, *, concurrency: int, rate: float = 0.0) -> None:
         self._stack = stack
+        self._gateways = stack.apis  # sagas are started on each gateway in turn
         self._slots = asyncio.Semaphore(concurrency)
         self._rate = rate
         self._waiting: dict[str, tuple[SagaRun, asyncio.Future[None]]] = {}
@@ -344,18 +405,19 @@ class SagaDriver:
                         delay = started + i / self._rate - time.monotonic()
                         if delay > 0:
                             await asyncio.sleep(delay)
-                    tasks.append(asyncio.create_task(self._one(c, run)))
+                    gateway = self._gateways[i % len(self._gateways)]
+                    tasks.append(asyncio.create_task(self._one(c, run, gateway)))
                 await asyncio.wait_for(asyncio.gather(*tasks), timeout_s)
         finally:
             watcher.cancel()
         return runs
 
-    async def _one(self, client: httpx.AsyncClient, run: SagaRun) -> None:
+    async def _one(self, client: httpx.AsyncClient, run: SagaRun, gateway: str) -> None:
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         run.sent_at = time.time()
         try:
             run.deployment_id, run.saga_id = await self._stack.provision(
-                client, run.tenant, run.slug
+                client, run.tenant, run.slug, api=gateway
             )
             self._waiting[run.saga_id] = (run, done)
             await done

@@ -79,6 +79,20 @@ def test_ports_and_health_checks_match_the_service(compose: dict[str, Any], name
     assert f"127.0.0.1:{port}/health" in probe
 
 
+@pytest.mark.parametrize("name", list(SETTINGS))
+def test_every_service_runs_replicas_that_fit_their_host_ports(
+    compose: dict[str, Any], name: str
+) -> None:
+    """Several instances of a service share its database and consumer group (tests/chaos/
+    test_scale_out.py); a published port then needs one host port per replica."""
+    replicas = compose[name].get("deploy", {}).get("replicas", 1)
+    assert replicas >= 2
+    for mapping in compose[name].get("ports", []):
+        host = mapping.split(":")[0]
+        first, _, last = host.partition("-")
+        assert int(last or first) - int(first) + 1 >= replicas, mapping
+
+
 def test_services_reach_kafka_and_postgres_by_their_compose_names(
     compose: dict[str, Any],
 ) -> None:

@@ -24,7 +24,7 @@ from faststream.kafka.annotations import KafkaMessage
 
 from arcadia_contracts import Envelope, Event
 from arcadia_contracts.codec import REGISTRY, Registry
-from arcadia_platform.db import Connection
+from arcadia_platform.db import DATABASE_UNAVAILABLE, Connection
 from arcadia_platform.dlq import DeadLetters, first_dead_letter
 from arcadia_platform.faults import NO_FAULTS, CrashPoints
 from arcadia_platform.inbound import InboundScreen, Rejected, raw_batch_decoder, safe_batch_parser
@@ -36,12 +36,10 @@ from arcadia_platform.topicnames import TopicNames
 log = get_logger(__name__)
 
 Handler = Callable[[Connection, Envelope], Awaitable[None]]
-INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
-    OSError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.TooManyConnectionsError,
-)
+# Not the message's fault: also a server restarting after a crash ("the database system is
+# starting up", 57P03) or shutting down (57P01/57P02), and a pool acquire timeout. Dead-lettering
+# those lost every event that arrived during crash recovery (found by the chaos tests).
+INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = DATABASE_UNAVAILABLE
 HANDLER_FAILED = "handler_failed"
 INVALID_EVENT = "invalid_event"
 

@@ -30,6 +30,21 @@ Pool: TypeAlias = "asyncpg.Pool[asyncpg.Record]"
 Connection: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]"
 
 
+# What an unreachable, restarting or overloaded database raises: none of it is the request's or
+# the message's fault, so callers answer 503 or retry instead of failing for good. TimeoutError is
+# a pool acquire timeout or a command timeout; OSError a refused or reset connection.
+DATABASE_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.TooManyConnectionsError,
+)
+
+
 class MigrationError(Exception):
     """A migration set is inconsistent with what the database has applied."""
 
@@ -103,10 +118,48 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
-async def create_pool(url: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
-    pool: asyncpg.Pool = await asyncpg.create_pool(
-        url, min_size=min_size, max_size=max_size, init=_init_connection, command_timeout=60
+class TimedPool(asyncpg.Pool):
+    """A pool whose `acquire()` gives up after `acquire_timeout_s` unless told otherwise.
+
+    Without it a caller waits for a connection as long as the database takes to come back (or to
+    answer a connect that a frozen server never answers): a request would hang instead of getting
+    a 503, and a consumer would stall instead of retrying.
+    """
+
+    __slots__ = ("acquire_timeout_s",)
+
+    def __init__(self, *args: Any, acquire_timeout_s: float | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.acquire_timeout_s = acquire_timeout_s
+
+    def acquire(self, *, timeout: float | None = None) -> Any:
+        return super().acquire(timeout=self.acquire_timeout_s if timeout is None else timeout)
+
+
+async def create_pool(
+    url: str,
+    *,
+    min_size: int = 1,
+    max_size: int = 10,
+    acquire_timeout_s: float | None = None,
+    connect_timeout_s: float = 60.0,
+    command_timeout_s: float = 60.0,
+) -> asyncpg.Pool:
+    pool = TimedPool(
+        url,
+        acquire_timeout_s=acquire_timeout_s,
+        min_size=min_size,
+        max_size=max_size,
+        max_queries=50_000,
+        max_inactive_connection_lifetime=300.0,
+        init=_init_connection,
+        loop=None,
+        connection_class=asyncpg.Connection,
+        record_class=asyncpg.Record,
+        command_timeout=command_timeout_s,
+        timeout=connect_timeout_s,
     )
+    await pool
     return pool
 
 

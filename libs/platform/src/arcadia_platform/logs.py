@@ -4,8 +4,39 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 
 import structlog
+
+# How often one repeated library line (same logger, level and message template) gets through.
+REPEAT_EVERY_S = 30.0
+
+
+class RepeatFilter(logging.Filter):
+    """Lets a repeated library line through once per `every_s`, saying how many it held back.
+
+    While Kafka is down aiokafka logs every failed connect and fetch, several a second per
+    client: a 60 s outage would cost each service thousands of identical lines. The first one
+    still shows at once, and so does any line with a new message template.
+    """
+
+    def __init__(self, every_s: float = REPEAT_EVERY_S) -> None:
+        super().__init__()
+        self.every_s = every_s
+        self._seen: dict[tuple[str, int, str], tuple[float, int]] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        key = (record.name, record.levelno, str(record.msg))
+        now = time.monotonic()
+        shown_at, held = self._seen.get(key, (-self.every_s, 0))
+        if now - shown_at < self.every_s:
+            self._seen[key] = (shown_at, held + 1)
+            return False
+        self._seen[key] = (now, 0)
+        if held:
+            # Appended to the template, so %-formatting of the record's args is unaffected.
+            record.msg = f"{record.msg} [{held} more like this in the last {self.every_s:.0f} s]"
+        return True
 
 
 def configure_logging(level: str = "INFO", *, json: bool = True, service: str = "") -> None:
@@ -27,6 +58,9 @@ def configure_logging(level: str = "INFO", *, json: bool = True, service: str = 
     if service:
         structlog.contextvars.bind_contextvars(service=service)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, RepeatFilter) for f in handler.filters):
+            handler.addFilter(RepeatFilter())
     # Libraries log every HTTP request and Kafka rebalance at INFO; keep warnings and above.
     for noisy in ("httpx", "aiokafka", "faststream", "kafka"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level.upper())))

@@ -82,7 +82,12 @@ class ServiceRuntime:
         s = self.settings
         configure_logging(s.log_level, json=s.log_json, service=s.service_name)
         self._pool = await create_pool(
-            s.database_url, min_size=s.db_pool_min, max_size=s.db_pool_max
+            s.database_url,
+            min_size=s.db_pool_min,
+            max_size=s.db_pool_max,
+            acquire_timeout_s=s.db_acquire_timeout_s,
+            connect_timeout_s=s.db_connect_timeout_s,
+            command_timeout_s=s.db_command_timeout_s,
         )
         await require_durable(
             self._pool,
@@ -171,25 +176,61 @@ class ServiceRuntime:
             await self.stop()
 
     async def readiness(self) -> dict[str, bool]:
-        """Whether the database answers and the Kafka cluster's metadata can be read."""
-        checks = {"database": False, "kafka": False}
+        """Whether the database answers, Kafka's metadata can be read, and every loop runs."""
+        checks = {"database": False, "kafka": False, "loops": self._loops_alive()}
+        # Bounded as a whole: against a frozen server a query (not only the acquire) would hang.
         with contextlib.suppress(Exception):
-            async with self.pool.acquire(timeout=2) as conn:
-                checks["database"] = await conn.fetchval("SELECT true") is True
+            checks["database"] = await asyncio.wait_for(self._database_answers(), READY_TIMEOUT_S)
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.producer.client.fetch_all_metadata(), 2)
+            await asyncio.wait_for(self.producer.client.fetch_all_metadata(), READY_TIMEOUT_S)
             checks["kafka"] = True
         return checks
 
+    async def _database_answers(self) -> bool:
+        async with self.pool.acquire(timeout=READY_TIMEOUT_S) as conn:
+            return await conn.fetchval("SELECT true") is True
+
+    def _loops_alive(self) -> bool:
+        """No loop of ours and no consumer task has ended (they restart themselves on errors)."""
+        ours = all(not task.done() for task in self._tasks)
+        # aiokafka's sender task dies for good on a fatal produce error (e.g. an out-of-order
+        # sequence); its producer then accepts sends that never complete. Say so here.
+        sender = getattr(getattr(self._producer, "_sender", None), "sender_task", None)
+        if isinstance(sender, asyncio.Task) and sender.done():
+            ours = False
+        consuming = True
+        if self._broker is not None:
+            # FastStream restarts a crashed consume task by adding a new one: one alive is enough.
+            for subscriber in self._broker.subscribers:
+                tasks = getattr(subscriber, "tasks", [])
+                consuming = consuming and any(not task.done() for task in tasks)
+        return ours and consuming
+
+
+READY_TIMEOUT_S = 2.0
+SUPERVISE_BACKOFF_MAX_S = 10.0
+
 
 async def _supervise(name: str, loop: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    """Run a service loop forever: a crash is logged and the loop restarted after a pause."""
+    """Run a service loop forever: a crash is logged and the loop restarted after a pause.
+
+    The pause doubles while the loop keeps crashing (e.g. through a long database outage) so that
+    an outage costs a few log lines, not one stack trace a second; a loop that ran for a while
+    before crashing starts again from the shortest pause.
+    """
+    pause = 1.0
     while True:
+        started = asyncio.get_running_loop().time()
         try:
             await loop()
             return
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            log.error("service.loop_crashed", loop=name, error=repr(exc), exc_info=True)
-            await asyncio.sleep(1.0)
+            if asyncio.get_running_loop().time() - started > SUPERVISE_BACKOFF_MAX_S:
+                pause = 1.0
+            log.error(
+                "service.loop_crashed", loop=name, error=repr(exc), retry_in_s=pause, exc_info=True
+            )
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, SUPERVISE_BACKOFF_MAX_S)

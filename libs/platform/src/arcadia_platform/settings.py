@@ -35,6 +35,13 @@ class ServiceSettings(BaseSettings):
     log_json: bool = True
     db_pool_min: int = 1
     db_pool_max: int = 10
+    # How long a caller waits for a pooled connection (a request then answers 503, a consumer
+    # retries), and how long one connect to the server may take (a frozen server never answers).
+    db_acquire_timeout_s: float = Field(default=10.0, gt=0)
+    db_connect_timeout_s: float = Field(default=10.0, gt=0)
+    # How long one statement may take (a server that froze mid-query never answers); migrations
+    # run under it too.
+    db_command_timeout_s: float = Field(default=60.0, gt=0)
     relay_batch_size: int = 500
     relay_poll_interval_s: float = 0.5
     # The largest produce request the Kafka producer sends (aiokafka's `max_request_size`). The

@@ -23,6 +23,7 @@ from arcadia_api.domain import (
 )
 from arcadia_api.principal import NotOperatorError
 from arcadia_api.tokens import SigningKeysUnavailableError
+from arcadia_platform.db import DATABASE_UNAVAILABLE
 from arcadia_platform.logs import get_logger
 from arcadia_platform.outbox import EventTooLargeError
 
@@ -31,6 +32,8 @@ PROBLEM_JSON: Final = "application/problem+json"
 TYPE_BASE: Final = "https://docs.arcadia.cloud/problems/"
 UNAUTHENTICATED: Final = "Missing or invalid bearer token"
 MISSING_FIELD: Final = re.compile(r"missing required field `([^`]+)`")
+# Seconds a client should wait before retrying while the database is out of reach.
+DATABASE_RETRY_AFTER_S: Final = "5"
 
 
 class FieldError(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -157,6 +160,11 @@ def problem_for(exc: Exception) -> tuple[Problem, dict[str, str]]:
         case RecursionError():
             # msgspec refuses JSON nested deeper than the interpreter's recursion limit.
             return _problem(400, "The request body nests too deeply", "body-too-deep"), {}
+        case _ if isinstance(exc, DATABASE_UNAVAILABLE):
+            detail = "The database is unavailable; try again later"
+            return _problem(503, detail, "database-unavailable"), {
+                "Retry-After": DATABASE_RETRY_AFTER_S
+            }
         case _:
             return _problem(500, None), {}
 
@@ -189,6 +197,11 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
     if isinstance(exc, ProblemError) and problem.status >= 500:
         # A decided answer (e.g. an upstream out of reach), logged where it was decided.
         log.warning("request.failed", path=request.url.path, status=problem.status)
+    elif isinstance(exc, DATABASE_UNAVAILABLE):
+        # An outage, not a bug: one line per request, no stack trace.
+        log.warning(
+            "request.database_unavailable", path=request.url.path, error=repr(exc), status=503
+        )
     elif problem.status >= 500:
         log.error("request.failed", path=request.url.path, method=request.method, exc_info=exc)
     else:
@@ -197,7 +210,11 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
 
 
 def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
-    """OpenAPI entries documenting that `statuses` answer with a problem document."""
+    """OpenAPI entries documenting that `statuses` answer with a problem document.
+
+    503 is always among them: every operation reads or writes the database (at least for its
+    Idempotency-Key), and an unreachable database answers 503 `database-unavailable`.
+    """
     return {
         status: ResponseSpec(
             data_container=Problem,
@@ -205,5 +222,5 @@ def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
             description=HTTPStatus(status).phrase,
             generate_examples=False,
         )
-        for status in statuses
+        for status in sorted({*statuses, 503})
     }

@@ -1,0 +1,1 @@
+"""Operators' tools for the Arcadia control plane: the cross-service audit."""
