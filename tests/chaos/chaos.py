@@ -44,21 +44,47 @@ class ChaosReport:
 
 async def start_sagas(
     stack: Stack, count: int, *, unknown_plan: int = 0, concurrency: int = 32
-) -> list[str]:
-    """POST `count` provisioning sagas (20 tenants, one slug each) and return their saga ids;
-    the first `unknown_plan` of them ask for a plan billing refuses, so they must compensate."""
+) -> tuple[list[str], int]:
+    """POST `count` provisioning sagas (20 tenants, one slug each): their saga ids, and how many
+    POSTs had to be sent again. The first `unknown_plan` ask for a plan billing refuses, so they
+    must compensate."""
     slots = asyncio.Semaphore(concurrency)
+    resent = 0
 
     async def one(client: httpx.AsyncClient, i: int) -> str:
-        extra = {"plan_code": "no-such-plan"} if i < unknown_plan else {}
+        nonlocal resent
+        tenant = f"chaos-{i % 20}"
+        body = {
+            "slug": f"app-{uuid.uuid4().hex[:10]}",
+            "provision": True,
+            "region": "fra1",
+            "size": "s-1vcpu-1gb",
+            "plan_code": "no-such-plan" if i < unknown_plan else "studio",
+        }
+        # A loaded server may drop a keep-alive connection just as a request goes out on it:
+        # the POST is sent again with the same Idempotency-Key, so it never starts two sagas.
+        headers = stack.auth(tenant) | {"Idempotency-Key": f"chaos-{uuid.uuid4()}"}
         async with slots:
-            _, saga_id = await stack.provision(
-                client, f"chaos-{i % 20}", f"app-{uuid.uuid4().hex[:10]}", **extra
-            )
-            return saga_id
+            for attempt in range(1, 6):
+                try:
+                    response = await client.post(
+                        f"{stack.api}/api/v1/deployments", json=body, headers=headers
+                    )
+                except httpx.TransportError:
+                    if attempt == 5:
+                        raise
+                else:
+                    if response.status_code != 409:  # 409: the first try is still in flight
+                        break
+                resent += 1
+                await asyncio.sleep(0.2 * attempt)
+        assert response.status_code == 202, response.text
+        saga_id: str = response.json()["saga_id"]
+        return saga_id
 
     async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=64)) as c:
-        return list(await asyncio.gather(*(one(c, i) for i in range(count))))
+        ids = list(await asyncio.gather(*(one(c, i) for i in range(count))))
+    return ids, resent
 
 
 async def _query(url: str, sql: str, *args: Any) -> list[asyncpg.Record] | None:

@@ -53,7 +53,8 @@ async def run_scenario(stack: Stack, scenario: str, seed: int, fault: Fault) -> 
     async with httpx.AsyncClient(timeout=10) as client:
         await client.delete(f"{stack.sim}/_sim/faults")
         await stack.sim_fault(client, "records.create", 422, count=refused_dns)
-    saga_ids = await start_sagas(stack, SAGAS, unknown_plan=UNKNOWN_PLAN)
+    saga_ids, resent = await start_sagas(stack, SAGAS, unknown_plan=UNKNOWN_PLAN)
+    report.faults.append(f"{resent} POSTs sent again")
     await asyncio.sleep(rng.uniform(0.0, 2.5))  # when the fault hits (seeded)
     in_flight = await open_sagas(stack, saga_ids)
     report.faults.append(f"{in_flight} sagas open when the fault hit")
