@@ -69,7 +69,7 @@ async def test_the_service_process_starts_migrated_and_seeded(service: str) -> N
         plans = await client.get("/internal/v1/plans")
         schema = await client.get("/schema/openapi.json")
 
-    assert ready.json()["checks"] == {"database": True, "kafka": True}
+    assert ready.json()["checks"] == {"database": True, "kafka": True, "loops": True}
     assert {p["code"] for p in plans.json()["plans"]} >= {"studio", "studio_pro"}
     assert len([p for p in schema.json()["paths"] if p.startswith("/internal/v1/")]) == 16
 

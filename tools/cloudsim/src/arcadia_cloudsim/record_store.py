@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import msgspec
+
 from arcadia_cloudsim.errors import ApiError
 from arcadia_cloudsim.model import SimRecord
 from arcadia_cloudsim.persistence import SavedRecord, SavedRecords
@@ -97,43 +99,14 @@ class RecordStore:
         """Everything to save; a domain with no record is not kept (it exists on first use)."""
         return SavedRecords(
             next_id=self._next_id,
-            records=[
-                SavedRecord(
-                    id=r.id,
-                    domain=r.domain,
-                    type=r.type,
-                    name=r.name,
-                    data=r.data,
-                    ttl=r.ttl,
-                    priority=r.priority,
-                    port=r.port,
-                    weight=r.weight,
-                    flags=r.flags,
-                    tag=r.tag,
-                )
-                for r in self.all()
-            ],
+            records=[msgspec.convert(r, SavedRecord, from_attributes=True) for r in self.all()],
         )
 
     def restore(self, saved: SavedRecords) -> None:
         """Replace everything with `saved` (on an empty store, at start-up)."""
         self._next_id = saved.next_id
         for r in saved.records:
-            self._add(
-                SimRecord(
-                    id=r.id,
-                    domain=r.domain,
-                    type=r.type,
-                    name=r.name,
-                    data=r.data,
-                    ttl=r.ttl,
-                    priority=r.priority,
-                    port=r.port,
-                    weight=r.weight,
-                    flags=r.flags,
-                    tag=r.tag,
-                )
-            )
+            self._add(msgspec.convert(r, SimRecord, from_attributes=True))
         self.changed = False
 
     def _index(self, record: SimRecord) -> None:
