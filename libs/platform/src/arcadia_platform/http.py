@@ -35,7 +35,19 @@ async def ready(state: State) -> Response[dict[str, Any]]:
 
 
 def serve(app: Litestar, host: str, port: int) -> None:
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, lifespan="on")
+    # The standard asyncio loop, not uvloop: on a connection the broker closed, uvloop's write()
+    # raises RuntimeError where asyncio's only logs, and aiokafka (0.12) catches OSError alone, so
+    # its group coordinator task died during a Kafka outage and the consumer never rejoined
+    # (aio-libs/aiokafka#1038; found by tests/chaos/test_outage.py).
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        loop="asyncio",
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+    )
 
 
 def service_app(
