@@ -204,6 +204,12 @@ class ServiceRuntime:
             for subscriber in self._broker.subscribers:
                 tasks = getattr(subscriber, "tasks", [])
                 consuming = consuming and any(not task.done() for task in tasks)
+                # aiokafka's group coordinator task ends only on an error it did not expect (e.g.
+                # aiokafka#1038); the consumer then never rejoins its group. Say so here too.
+                coordinator = getattr(getattr(subscriber, "consumer", None), "_coordinator", None)
+                coordination = getattr(coordinator, "_coordination_task", None)
+                if isinstance(coordination, asyncio.Task) and coordination.done():
+                    consuming = False
         return ours and consuming
 
 
