@@ -131,40 +131,11 @@ async def collect(sources: Sources) -> World:
     now, (deployments, sagas, api_outbox) = api
     return World(
         now=now,
-        deployments=[
-            Deployment(
-                id=r["id"],
-                tenant_id=r["tenant_id"],
-                slug=r["slug"],
-                state=r["state"],
-                provisioned=r["provisioned"],
-            )
-            for r in deployments
-        ],
-        sagas=[
-            Saga(
-                id=r["id"],
-                deployment_id=r["deployment_id"],
-                kind=r["kind"],
-                status=r["status"],
-                deadline_at=r["deadline_at"],
-            )
-            for r in sagas
-        ],
-        subscriptions=[
-            Subscription(id=r["id"], deployment_id=r["deployment_id"], status=r["status"])
-            for r in billing[1][0]
-        ],
-        resources=[
-            Resource(
-                id=r["id"],
-                deployment_id=r["deployment_id"],
-                status=r["status"],
-                provider_id=r["provider_id"],
-                linked=r["linked"],
-            )
-            for r in inventory[1][0]
-        ],
+        # Each query selects exactly its view's fields, by name.
+        deployments=[Deployment(**dict(r)) for r in deployments],
+        sagas=[Saga(**dict(r)) for r in sagas],
+        subscriptions=[Subscription(**dict(r)) for r in billing[1][0]],
+        resources=[Resource(**dict(r)) for r in inventory[1][0]],
         droplets=droplets,
         records=records,
         outbox=[
