@@ -1,5 +1,4 @@
-"""The declared topic -> events table (and so the exported schema) is what the code publishes and
-routes: read from the services' sources, checked against `arcadia_contracts.codec.TOPIC_EVENTS`."""
+"""The declared topic -> events table (so the exported schema) is what the code publishes and routes."""
 
 from __future__ import annotations
 

@@ -1,10 +1,9 @@
-"""Reads, without running them, which events the services publish and route on which topics.
+"""Reads, without running them, which events the services publish and route on which topics."""
 
-A static walk, so the check needs no broker, database or running service. Anything it cannot
-resolve (a topic in a variable it cannot trace, an outbox call it does not understand) raises
-`Unresolvable` rather than being skipped, so a new publishing style fails the check loudly
-instead of slipping past it.
-"""
+# A static walk, so the check needs no broker, database or running service. Anything it cannot
+# resolve (a topic in a variable it cannot trace, an outbox call it does not understand) raises
+# `Unresolvable` rather than being skipped, so a new publishing style fails the check loudly
+# instead of slipping past it.
 
 from __future__ import annotations
 
