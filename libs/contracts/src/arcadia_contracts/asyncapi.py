@@ -20,8 +20,10 @@ JsonObject = dict[str, Any]
 
 # What `arcadia_platform.dlq` adds to the original record's headers on a dead-letter copy.
 DLQ_HEADERS: Final = {
-    "dlq-reason": "Why: undecodable, unknown_type, unsupported_version, invalid_payload, "
-    "handler_failed, missing_saga_id, or a screening reason (null value, oversize, bad headers).",
+    "dlq-reason": "Why. Before the inbox: `tombstone`, `oversize`, `undecodable_header`, "
+    "`invalid_envelope`, `undecodable`, `unknown_type`, `unsupported_version`, "
+    "`invalid_payload`. In a handler: `invalid_event` (breaks a contract rule; not retried), "
+    "`handler_failed` (still failing after bounded retries).",
     "dlq-detail": "The error, shortened.",
     "dlq-consumer": "The consumer group that gave up on the record.",
     "dlq-origin-topic": "Where the record was read.",
