@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
@@ -100,3 +102,13 @@ def test_a_real_envelope_matches_its_message_schema(payload: Any) -> None:
     assert validator.is_valid(wire)
     assert not validator.is_valid({**wire, "type": "SomethingElse"})
     assert not validator.is_valid({**wire, "payload": {"type": name}})
+
+
+def test_the_document_is_valid_asyncapi_3() -> None:
+    spec = json.loads((Path(__file__).parent / "data" / "asyncapi-3.0.0.schema.json").read_text())
+    validator = jsonschema_rs.validator_for(spec)
+    doc = json.loads(ASYNCAPI_FILE.read_text())
+    errors = [f"{e.instance_path}: {e.message[:200]}" for e in validator.iter_errors(doc)]
+    assert errors == []
+    doc["operations"]["send-billing"]["action"] = "publish"  # AsyncAPI 2's word, not 3's
+    assert not validator.is_valid(doc)
