@@ -1,7 +1,7 @@
 """Events on `arcadia.billing.v1`, published by the billing service."""
 
 from arcadia_contracts.envelope import Event
-from arcadia_contracts.events.deployments import CompensationFailed, ProvisioningAborted
+from arcadia_contracts.events.deployments import ProvisioningAborted
 
 
 class SubscriptionReserved(Event, frozen=True, kw_only=True):
@@ -40,5 +40,4 @@ BillingEvent = (
     | SubscriptionCancelled
     | SubscriptionPastDue
     | ProvisioningAborted
-    | CompensationFailed
 )

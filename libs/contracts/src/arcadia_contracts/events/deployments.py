@@ -51,6 +51,8 @@ class BillingOverrideChanged(Event, frozen=True, kw_only=True):
     actor: str
 
 
+# Only the provisioner can fail to undo (the provider refuses), so only `arcadia.provisioner.v1`
+# carries it; it stays defined here, beside ProvisioningAborted, so existing imports keep working.
 class CompensationFailed(Event, frozen=True, kw_only=True):
     """A participant gave up undoing its work (the provider refuses for good): operators act."""
 
@@ -71,7 +73,6 @@ DeploymentsEvent = (
     | ProvisioningAborted
     | DeploymentTeardownRequested
     | BillingOverrideChanged
-    | CompensationFailed
 )
 
 __all__ = [

@@ -1,7 +1,7 @@
 """Events on `arcadia.inventory.v1`, published by the inventory service."""
 
 from arcadia_contracts.envelope import Event
-from arcadia_contracts.events.deployments import CompensationFailed, ProvisioningAborted
+from arcadia_contracts.events.deployments import ProvisioningAborted
 
 
 class ResourceRegistered(Event, frozen=True, kw_only=True):
@@ -25,10 +25,4 @@ class ResourceReleased(Event, frozen=True, kw_only=True):
     resource_id: str | None
 
 
-InventoryEvent = (
-    ResourceRegistered
-    | ResourceLinked
-    | ResourceReleased
-    | ProvisioningAborted
-    | CompensationFailed
-)
+InventoryEvent = ResourceRegistered | ResourceLinked | ResourceReleased | ProvisioningAborted

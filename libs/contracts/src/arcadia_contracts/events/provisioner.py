@@ -1,7 +1,7 @@
 """Events on `arcadia.provisioner.v1`, published by the provisioner service."""
 
 from arcadia_contracts.envelope import Event
-from arcadia_contracts.events.deployments import ProvisioningAborted
+from arcadia_contracts.events.deployments import CompensationFailed, ProvisioningAborted
 
 
 class DropletCreated(Event, frozen=True, kw_only=True):
@@ -40,4 +40,5 @@ ProvisionerEvent = (
     | DropletDestroyed
     | DnsReverted
     | ProvisioningAborted
+    | CompensationFailed
 )
