@@ -8,13 +8,28 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# The local broker and server of infra/stack.py on their default ports.
 DEFAULT_DATABASE_URL = "postgresql://arcadia:arcadia@127.0.0.1:55432/postgres"
 DEFAULT_KAFKA = "127.0.0.1:9092"
 
 
+def kafka_bootstrap_servers() -> str:
+    """`KAFKA_BOOTSTRAP_SERVERS`, else the local broker on `ARCADIA_KAFKA_PORT` (as stack.py)."""
+    port = os.environ.get("ARCADIA_KAFKA_PORT") or "9092"
+    return os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or f"127.0.0.1:{port}"
+
+
+def database_server_url() -> str:
+    """`DATABASE_URL`, else the local server on `ARCADIA_PG_PORT` (as stack.py)."""
+    port = os.environ.get("ARCADIA_PG_PORT") or "55432"
+    return (
+        os.environ.get("DATABASE_URL") or f"postgresql://arcadia:arcadia@127.0.0.1:{port}/postgres"
+    )
+
+
 def database_url_for(database: str, server_url: str | None = None) -> str:
-    """`DATABASE_URL` (or the local default) with its database name replaced by `database`."""
-    parts = urlsplit(server_url or os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
+    """`DATABASE_URL` (or the local server) with its database name replaced by `database`."""
+    parts = urlsplit(server_url or database_server_url())
     return urlunsplit(parts._replace(path=f"/{database}"))
 
 
@@ -26,9 +41,7 @@ class ServiceSettings(BaseSettings):
     service_name: str = "service"
     database_name: str = ""
     database_url: str = ""
-    kafka_bootstrap_servers: str = Field(
-        default_factory=lambda: os.environ.get("KAFKA_BOOTSTRAP_SERVERS", DEFAULT_KAFKA)
-    )
+    kafka_bootstrap_servers: str = Field(default_factory=kafka_bootstrap_servers)
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     log_level: str = "INFO"
