@@ -42,10 +42,11 @@ test: setup lint ## the whole suite against real Kafka and PostgreSQL
 # reaching a server, and any test still running after 30 s fails. Starts no infrastructure.
 CLOSED_PORT := 1
 CLOSED_DATABASE_URL := postgresql://arcadia:arcadia@127.0.0.1:$(CLOSED_PORT)/postgres
-UNIT_ENV := KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$(CLOSED_PORT) DATABASE_URL=$(CLOSED_DATABASE_URL) \
-	ARCADIA_KAFKA_PORT=$(CLOSED_PORT) ARCADIA_PG_PORT=$(CLOSED_PORT) ARCADIA_TEST_TIER=unit \
-	$(foreach s,API BILLING PROVISIONER INVENTORY,ARCADIA_$(s)_KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$(CLOSED_PORT) \
-	ARCADIA_$(s)_DATABASE_URL=$(CLOSED_DATABASE_URL))
+# The services' own URLs are unset, so that they derive from the two closed ones.
+UNIT_ENV := env $(foreach s,API BILLING PROVISIONER INVENTORY,-u ARCADIA_$(s)_DATABASE_URL \
+	-u ARCADIA_$(s)_KAFKA_BOOTSTRAP_SERVERS) \
+	KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$(CLOSED_PORT) DATABASE_URL=$(CLOSED_DATABASE_URL) \
+	ARCADIA_KAFKA_PORT=$(CLOSED_PORT) ARCADIA_PG_PORT=$(CLOSED_PORT) ARCADIA_TEST_TIER=unit
 # Most of the tier's time is spent waiting (client timeouts against cloudsim): workers overlap it.
 UNIT_WORKERS ?= 4
 
