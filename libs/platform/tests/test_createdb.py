@@ -13,12 +13,16 @@ from arcadia_platform.createdb import (
     create_database,
     create_pool_creating_database,
 )
-from arcadia_platform.testing import Infra, unique
+from arcadia_platform.settings import database_url_for
+from arcadia_platform.testing import unique
+
+# PostgreSQL only (`make setup` started it): the `infra` fixture would also wait for Kafka.
+pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-async def admin(infra: Infra) -> AsyncIterator[asyncpg.Connection]:
-    conn = await asyncpg.connect(infra.database_url("postgres"))
+async def admin() -> AsyncIterator[asyncpg.Connection]:
+    conn = await asyncpg.connect(database_url_for("postgres"))
     yield conn
     await conn.close()
 
@@ -27,11 +31,9 @@ async def _exists(admin: asyncpg.Connection, name: str) -> bool:
     return bool(await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name))
 
 
-async def test_the_pool_creates_a_missing_database_once(
-    infra: Infra, admin: asyncpg.Connection
-) -> None:
+async def test_the_pool_creates_a_missing_database_once(admin: asyncpg.Connection) -> None:
     name = unique("createdb")
-    url = infra.database_url(name)
+    url = database_url_for(name)
     assert not await _exists(admin, name)
     try:
         pool = await create_pool_creating_database(url, min_size=1, max_size=1)
@@ -46,11 +48,11 @@ async def test_the_pool_creates_a_missing_database_once(
 
 
 async def test_a_role_that_may_not_create_gets_an_error_naming_the_database(
-    infra: Infra, admin: asyncpg.Connection
+    admin: asyncpg.Connection,
 ) -> None:
     role, name = unique("nocreate"), unique("createdb")
     await admin.execute(f"CREATE ROLE {role} LOGIN PASSWORD 'pw' NOCREATEDB")
-    parts = urlsplit(infra.database_url(name))
+    parts = urlsplit(database_url_for(name))
     url = urlunsplit(parts._replace(netloc=f"{role}:pw@{parts.hostname}:{parts.port}"))
     try:
         with pytest.raises(DatabaseCreationError, match=f"{name}.*CREATEDB"):
