@@ -11,7 +11,8 @@ export UV_PYTHON_DOWNLOADS := never
 # Trust the machine's certificate store (a company proxy's CA included), as pip and Maven do.
 export UV_SYSTEM_CERTS := 1
 
-.PHONY: setup uv deps infra topics run test lint bench-pipeline bench-saga stop status clean
+.PHONY: setup uv deps infra topics run test test-unit lint settings-doc bench-pipeline bench-saga \
+	stop status clean
 
 setup: deps infra topics ## everything a fresh machine needs, idempotent
 
@@ -35,11 +36,32 @@ run: setup ## the whole stack in the foreground; Ctrl-C stops everything
 test: setup lint ## the whole suite against real Kafka and PostgreSQL
 	$(UV) run --frozen pytest
 
+# The unit tier: every test whose fixtures reach neither Kafka nor PostgreSQL (the root conftest
+# marks them `unit`), with every address the settings and fixtures read pointing at a closed port
+# (nothing listens on port 1): a test wrongly taken for a unit test is refused at once instead of
+# reaching a server, and any test still running after 30 s fails. Starts no infrastructure.
+CLOSED_PORT := 1
+CLOSED_DATABASE_URL := postgresql://arcadia:arcadia@127.0.0.1:$(CLOSED_PORT)/postgres
+# The services' own URLs are unset, so that they derive from the two closed ones.
+UNIT_ENV := env $(foreach s,API BILLING PROVISIONER INVENTORY,-u ARCADIA_$(s)_DATABASE_URL \
+	-u ARCADIA_$(s)_KAFKA_BOOTSTRAP_SERVERS) \
+	KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$(CLOSED_PORT) DATABASE_URL=$(CLOSED_DATABASE_URL) \
+	ARCADIA_KAFKA_PORT=$(CLOSED_PORT) ARCADIA_PG_PORT=$(CLOSED_PORT) ARCADIA_TEST_TIER=unit
+# Most of the tier's time is spent waiting (client timeouts against cloudsim): workers overlap it.
+UNIT_WORKERS ?= 4
+
+test-unit: deps ## the pure tests only (no Kafka, no PostgreSQL), in about 30 s
+	$(UNIT_ENV) $(UV) run --frozen pytest -m unit -n $(UNIT_WORKERS) --timeout 30 -q
+
 lint: deps
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen mypy
 	$(UV) run --frozen python -m arcadia_contracts.schema --check
+	$(UV) run --frozen python tools/settings_reference.py --check
+
+settings-doc: deps ## regenerate docs/settings.md from the settings classes
+	$(UV) run --frozen python tools/settings_reference.py
 
 bench-pipeline: setup ## outbox -> Kafka -> inbox throughput and latency
 	$(UV) run --frozen python -m benchmarks.pipeline
@@ -53,5 +75,6 @@ stop:
 status:
 	$(PYTHON) infra/stack.py status
 
-clean: stop
+clean: ## stop, then delete .local/ and the database kept outside it (as root, /var/tmp/arcadia/...)
+	$(PYTHON) infra/stack.py clean
 	rm -rf .local

@@ -4,6 +4,7 @@ Standard library only, so it runs before the Python environment exists.
 
     python3 infra/stack.py up        # idempotent: reuses a running broker/server
     python3 infra/stack.py down      # stops what `up` started
+    python3 infra/stack.py clean     # down, then deletes .local/ and the data kept outside it
     python3 infra/stack.py status
     python3 infra/stack.py env       # prints the connection settings as shell exports
 
@@ -14,7 +15,7 @@ A second, private instance (for fault tests that kill or freeze it) lives in a s
 its own, with its own ports; it shares only the Kafka jars in `.local/kafka/libs`:
 
     python3 infra/stack.py --state-dir /tmp/x --kafka-port 19092 --controller-port 19093 \
-        --pg-port 15432 up|down|status|env|kafka-up|kafka-down|pg-up|pg-down
+        --pg-port 15432 up|down|clean|status|env|kafka-up|kafka-down|pg-up|pg-down
 
 For such an instance `KAFKA_BOOTSTRAP_SERVERS` and `DATABASE_URL` are ignored: it always starts
 its own servers.
@@ -23,6 +24,7 @@ its own servers.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import os
 import shutil
@@ -257,6 +259,17 @@ def pg_install() -> Path:
     return pg_bindir()
 
 
+PG_OUTSIDE = Path("/var/tmp/arcadia")
+
+
+def pg_outside_dir(inst: Instance = DEFAULT) -> Path:
+    """Where the data directory lives when the postgres user cannot reach the state directory."""
+    # Keyed on the state directory: the default instance's key is unchanged (the repo root),
+    # and every private instance gets a directory of its own.
+    key = str(ROOT) if inst.state == STATE else str(inst.state.resolve())
+    return PG_OUTSIDE / hashlib.sha256(key.encode()).hexdigest()[:12]
+
+
 def pg_data_dir(run_as: str | None, inst: Instance = DEFAULT) -> Path:
     """<state>/pg, or (as root, when the postgres user cannot reach the state directory) a
     linked directory under /var/tmp/arcadia, one per state directory."""
@@ -272,10 +285,7 @@ def pg_data_dir(run_as: str | None, inst: Instance = DEFAULT) -> Path:
     )
     if reachable:
         return link
-    # Keyed on the state directory: the default instance's key is unchanged (the repo root),
-    # and every private instance gets a directory of its own.
-    key = str(ROOT) if state == STATE else str(state.resolve())
-    outside = Path("/var/tmp/arcadia") / hashlib.sha256(key.encode()).hexdigest()[:12]
+    outside = pg_outside_dir(inst)
     outside.mkdir(parents=True, exist_ok=True)
     link.symlink_to(outside)
     return outside
@@ -428,6 +438,19 @@ def down(inst: Instance = DEFAULT) -> None:
     pg_down(inst)
 
 
+def clean(inst: Instance = DEFAULT) -> None:
+    """Stop, then delete what `up` made: the state directory and, as root, the data directory
+    kept outside it (else the next `up` would link the old cluster again)."""
+    down(inst)
+    outside = pg_outside_dir(inst)
+    if outside.exists():
+        log(f"deleting {outside}")
+        shutil.rmtree(outside)
+    with contextlib.suppress(OSError):
+        PG_OUTSIDE.rmdir()  # only when no other checkout keeps a cluster there
+    shutil.rmtree(inst.state, ignore_errors=True)
+
+
 def status(inst: Instance = DEFAULT) -> None:
     kafka, pg = inst.kafka_port, inst.pg_port
     print(f"kafka      127.0.0.1:{kafka}  {'up' if port_open(kafka) else 'down'}")
@@ -469,6 +492,7 @@ def main(argv: list[str]) -> None:
     commands: dict[str, Callable[[], object]] = {
         "up": lambda: up(inst),
         "down": lambda: down(inst),
+        "clean": lambda: clean(inst),
         "status": lambda: status(inst),
         "kafka-jars": kafka_jars,
         "pg-install": pg_install,

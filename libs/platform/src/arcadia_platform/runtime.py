@@ -18,7 +18,8 @@ from faststream.kafka import KafkaBroker
 
 from arcadia_contracts.codec import REGISTRY, Registry
 from arcadia_platform.consumer import InboxConsumer, RetryPolicy, Routes
-from arcadia_platform.db import create_pool, migrate, require_durable
+from arcadia_platform.createdb import create_pool_creating_database
+from arcadia_platform.db import migrate, require_durable
 from arcadia_platform.dlq import DeadLetters
 from arcadia_platform.faults import CrashPoints
 from arcadia_platform.logs import configure_logging, get_logger
@@ -81,7 +82,7 @@ class ServiceRuntime:
     async def start(self) -> None:
         s = self.settings
         configure_logging(s.log_level, json=s.log_json, service=s.service_name)
-        self._pool = await create_pool(
+        self._pool = await create_pool_creating_database(
             s.database_url,
             min_size=s.db_pool_min,
             max_size=s.db_pool_max,

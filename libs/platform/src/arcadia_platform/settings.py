@@ -8,13 +8,28 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# The local broker and server of infra/stack.py on their default ports.
 DEFAULT_DATABASE_URL = "postgresql://arcadia:arcadia@127.0.0.1:55432/postgres"
 DEFAULT_KAFKA = "127.0.0.1:9092"
 
 
+def kafka_bootstrap_servers() -> str:
+    """`KAFKA_BOOTSTRAP_SERVERS`, else the local broker on `ARCADIA_KAFKA_PORT` (as stack.py)."""
+    port = os.environ.get("ARCADIA_KAFKA_PORT") or "9092"
+    return os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or f"127.0.0.1:{port}"
+
+
+def database_server_url() -> str:
+    """`DATABASE_URL`, else the local server on `ARCADIA_PG_PORT` (as stack.py)."""
+    port = os.environ.get("ARCADIA_PG_PORT") or "55432"
+    return (
+        os.environ.get("DATABASE_URL") or f"postgresql://arcadia:arcadia@127.0.0.1:{port}/postgres"
+    )
+
+
 def database_url_for(database: str, server_url: str | None = None) -> str:
-    """`DATABASE_URL` (or the local default) with its database name replaced by `database`."""
-    parts = urlsplit(server_url or os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
+    """`DATABASE_URL` (or the local server) with its database name replaced by `database`."""
+    parts = urlsplit(server_url or database_server_url())
     return urlunsplit(parts._replace(path=f"/{database}"))
 
 
@@ -24,33 +39,55 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ARCADIA_", extra="ignore")
 
     service_name: str = "service"
+    """The service's name in logs and Kafka client ids, and its default database `arcadia_<name>`.
+    """
     database_name: str = ""
+    """The database on `DATABASE_URL`'s server when `database_url` is empty; empty:
+    `arcadia_<service>`.
+    """
     database_url: str = ""
-    kafka_bootstrap_servers: str = Field(
-        default_factory=lambda: os.environ.get("KAFKA_BOOTSTRAP_SERVERS", DEFAULT_KAFKA)
-    )
+    """The service's own database, in full; empty: `DATABASE_URL`'s server (or the local one) with
+    `database_name`. Created at start when missing and the role may.
+    """
+    kafka_bootstrap_servers: str = Field(default_factory=kafka_bootstrap_servers)
+    """The Kafka cluster, `host:port[,host:port...]`."""
     http_host: str = "127.0.0.1"
+    """Address the HTTP listener binds."""
     http_port: int = 8000
+    """Port of the HTTP listener."""
     log_level: str = "INFO"
+    """Lowest level logged: `DEBUG`, `INFO`, `WARNING` or `ERROR`."""
     log_json: bool = True
+    """JSON lines on stdout; `false`: lines for people."""
     db_pool_min: int = 1
+    """Connections the pool keeps open."""
     db_pool_max: int = 10
+    """Most connections the pool opens; every instance counts against the server's
+    `max_connections`.
+    """
     # How long a caller waits for a pooled connection (a request then answers 503, a consumer
     # retries), and how long one connect to the server may take (a frozen server never answers).
     db_acquire_timeout_s: float = Field(default=10.0, gt=0)
+    """How long a caller waits for a pooled connection (seconds); then a 503, or a redelivery."""
     db_connect_timeout_s: float = Field(default=10.0, gt=0)
+    """How long one connect to the server may take (seconds)."""
     # How long one statement may take (a server that froze mid-query never answers); migrations
     # run under it too.
     db_command_timeout_s: float = Field(default=60.0, gt=0)
     relay_batch_size: int = 500
+    """Most outbox rows the relay publishes in one batch."""
     relay_poll_interval_s: float = 0.5
+    """How often the relay looks for unsent rows when no commit woke it (seconds)."""
     # The largest produce request the Kafka producer sends (aiokafka's `max_request_size`). The
     # outbox refuses, when it is written, an event that could never fit (see outbox.py), so keep
     # it at or below the broker's `message.max.bytes` and the topics' `max.message.bytes`.
     kafka_max_request_bytes: int = Field(default=1_048_576, ge=8_192)
     consumer_max_attempts: int = 5
+    """Tries of a handler that raises before its record is dead-lettered (`handler_failed`)."""
     consumer_backoff_base_s: float = 0.05
+    """First wait between two tries of a handler (seconds); it grows exponentially, with jitter."""
     consumer_backoff_max_s: float = 2.0
+    """Longest wait between two tries of a handler (seconds)."""
     # Largest inbound record (key + value + headers) a consumer accepts; a bigger one is
     # dead-lettered as `oversize`. Events are a few KiB: a record near Kafka's 1 MiB limit is a
     # producer's mistake, and parsing it would hold up its whole partition.

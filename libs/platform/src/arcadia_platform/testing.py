@@ -29,7 +29,11 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from arcadia_contracts import Envelope, decode, encode
-from arcadia_platform.settings import DEFAULT_DATABASE_URL, DEFAULT_KAFKA, database_url_for
+from arcadia_platform.settings import (
+    database_server_url,
+    database_url_for,
+    kafka_bootstrap_servers,
+)
 from arcadia_platform.topics_admin import ensure_topics
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -48,10 +52,7 @@ class Infra:
 def infra() -> Infra:
     if not (os.environ.get("KAFKA_BOOTSTRAP_SERVERS") and os.environ.get("DATABASE_URL")):
         subprocess.run([sys.executable, str(ROOT / "infra" / "stack.py"), "up"], check=True)
-    found = Infra(
-        kafka=os.environ.get("KAFKA_BOOTSTRAP_SERVERS", DEFAULT_KAFKA),
-        database_server=os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL),
-    )
+    found = Infra(kafka=kafka_bootstrap_servers(), database_server=database_server_url())
     asyncio.run(ensure_topics(found.kafka))
     return found
 

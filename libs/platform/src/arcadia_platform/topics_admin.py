@@ -11,7 +11,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
 
 from arcadia_contracts.topics import ALL_TOPICS
-from arcadia_platform.settings import DEFAULT_KAFKA
+from arcadia_platform.settings import kafka_bootstrap_servers
 from arcadia_platform.topicnames import TopicNames
 
 PARTITIONS = 3
@@ -49,7 +49,7 @@ async def ensure_topics(
 
 
 def main() -> None:
-    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", DEFAULT_KAFKA)
+    bootstrap = kafka_bootstrap_servers()
     namespace = os.environ.get("ARCADIA_TOPIC_NAMESPACE", "")
     created = asyncio.run(ensure_topics(bootstrap, namespace=namespace))
     print(f"[topics] {len(created)} created, {len(ALL_TOPICS)} in all")

@@ -28,11 +28,19 @@ class ApiSettings(ServiceSettings):
     # `jwt_public_key` (PEM) or `jwt_jwks_url`.
     jwt_algorithm: Literal["HS256", "RS256"] = "HS256"
     jwt_secret: str = LOCAL_JWT_SECRET
+    """HS256: the shared key; the built-in one is refused unless `ARCADIA_ENV=development`."""
     jwt_public_key: str = ""
+    """RS256: the identity provider's public key (PEM)."""
     jwt_jwks_url: str = ""
+    """RS256: where the identity provider's key set (JWKS) is fetched; tokens name their key by
+    `kid`.
+    """
     jwt_issuer: str = "arcadia-identity"
+    """The `iss` every token must carry."""
     jwt_audience: str = "arcadia-control-plane"
+    """The `aud` every token must carry."""
     jwt_leeway_s: int = Field(default=10, ge=0, le=300)
+    """Clock skew allowed on a token's `exp`, `nbf` and `iat` (seconds)."""
     # How long keys fetched from `jwt_jwks_url` are trusted before the set is fetched again:
     # a key the identity provider revoked stops working within this time.
     jwt_jwks_cache_s: float = Field(default=300.0, gt=0, le=3600)
@@ -45,6 +53,7 @@ class ApiSettings(ServiceSettings):
     # `write_rate_per_s` up to `write_burst`; beyond it a 429 with Retry-After. 0 = no limit.
     write_rate_per_s: float = Field(default=20.0, ge=0)
     write_burst: int = Field(default=200, ge=1)
+    """Size of each tenant's write bucket: writes it may make at once."""
 
     # Live (not cancelled, not archived) deployments one tenant may have; 0 = no quota.
     max_live_deployments_per_tenant: int = Field(default=100, ge=0)
@@ -58,16 +67,29 @@ class ApiSettings(ServiceSettings):
     max_body_bytes: int = Field(default=256 * 1024, ge=1024, le=8 * 1024 * 1024)
 
     idempotency_ttl_s: int = Field(default=24 * 3600, gt=0)
+    """How long an `Idempotency-Key` and the answer stored with it are kept (seconds)."""
 
     # Durable saga deadlines (seconds) and how often they are checked.
     saga_timeout_s: float = Field(default=300.0, gt=0)
+    """Deadline of a whole provisioning saga (seconds); past it the saga is aborted."""
     saga_step_timeout_s: float = Field(default=120.0, gt=0)
+    """Deadline of one running saga step (seconds); past it the saga is aborted."""
     compensation_timeout_s: float = Field(default=600.0, gt=0)
+    """How long an aborted saga's compensation may take (seconds); past it the saga ends
+    `compensation_failed`.
+    """
     saga_tick_s: float = Field(default=0.25, gt=0)
+    """How often the deadline timer looks for overdue sagas (seconds)."""
 
     # The internal APIs the gateway calls over httpx, and how long one call may take. Drift
     # reads the whole cloud provider account, so it gets its own, longer budget.
     billing_url: str = "http://127.0.0.1:8001"
+    """Billing's internal API."""
     inventory_url: str = "http://127.0.0.1:8003"
+    """Inventory's internal API."""
     upstream_timeout_s: float = Field(default=5.0, gt=0, le=120)
+    """How long one call to billing or inventory may take (seconds); then a 504 problem."""
     drift_timeout_s: float = Field(default=60.0, gt=0, le=600)
+    """How long the drift report may take (seconds): inventory reads the whole provider account for
+    it.
+    """

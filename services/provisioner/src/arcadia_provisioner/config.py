@@ -13,18 +13,31 @@ class ProvisionerSettings(ServiceSettings):
     # DigitalOcean API v2: the simulator by default; the real API is the same code.
     do_base_url: str = "http://127.0.0.1:8010"
     do_token: str = "dev-token"
+    """Bearer token for the DigitalOcean API (cloudsim takes any by default)."""
     do_timeout_s: float = 10.0
+    """How long one provider call may take (seconds)."""
     do_max_retries: int = 4
+    """Retries of a provider call after a 429, a 5xx or a timeout."""
     do_backoff_base_s: float = 0.25
+    """First wait before such a retry (seconds); it grows exponentially, with jitter."""
     # DigitalOcean allows 250/minute per token; 0 turns the client-side limit off (cloudsim).
     do_requests_per_minute: int = 250
     # DNS: <slug>.<tenant>.<base_domain>
     base_domain: str = "apps.arcadia.test"
     # Durable jobs against the provider.
     job_concurrency: int = 32
+    """Provider jobs one instance runs at once."""
     job_poll_interval_s: float = 0.1
+    """How often the job worker looks for due jobs when nothing woke it (seconds)."""
     job_backoff_base_s: float = 0.05
+    """First wait before a failed provider job runs again (seconds); it grows exponentially."""
     job_backoff_max_s: float = 2.0
+    """Longest wait before a failed provider job runs again (seconds)."""
     step_timeout_s: float = 60.0
+    """Deadline of the provisioner's own steps, creating the droplet and pointing DNS (seconds);
+    past it the saga is aborted.
+    """
     droplet_active_timeout_s: float = 300.0
+    """How long a new droplet may take to become active (seconds); past it the saga is aborted."""
     compensation_max_attempts: int = 12
+    """Tries of an undo the provider keeps refusing before `CompensationFailed`."""

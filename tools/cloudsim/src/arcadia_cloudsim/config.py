@@ -18,11 +18,17 @@ class SimConfig:
     """
 
     host: str = "127.0.0.1"
+    """Address the simulator binds."""
     port: int = 8010
+    """Port it listens on."""
     activation_delay_ms: int = 0
+    """How long a new droplet stays `new` before a read turns it `active` (ms)."""
     token: str = ""
+    """The only bearer token accepted; empty: any token."""
     default_hang_ms: int = 30_000
+    """How long a `timeout` fault hangs when the fault does not say (ms)."""
     state_file: Path | None = None
+    """File that keeps the account across restarts, saved after every change; empty: memory only."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> SimConfig:
