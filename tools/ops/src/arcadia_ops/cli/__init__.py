@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import typer
 
+from arcadia_ops.cli import audit, dlq, saga, topics
 from arcadia_ops.cli.token import token
 
 app = typer.Typer(
@@ -24,6 +25,11 @@ def _root() -> None:
 
 
 app.command("token")(token)
+app.add_typer(audit.app, name="audit")
+app.add_typer(dlq.app, name="dlq")
+app.command("topics")(topics.topics)
+app.add_typer(topics.outbox_app, name="outbox")
+app.add_typer(saga.app, name="saga")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

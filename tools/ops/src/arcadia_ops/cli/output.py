@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import sys
 from collections.abc import Coroutine, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Annotated, Any, NoReturn, TypeVar
 
+import asyncpg
+import httpx
 import typer
+from aiokafka.errors import KafkaError
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -24,11 +26,21 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from arcadia_ops.jsonable import plain
+
 T = TypeVar("T")
 
 OK = 0
 PROBLEM = 1  # the command worked and found something wrong
 USAGE = 2
+UNREACHABLE = 3  # a database, Kafka or a service could not be read
+UNREACHABLE_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    KafkaError,
+    httpx.HTTPError,
+)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead.")]
 
@@ -37,24 +49,11 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:
-    return asyncio.run(coro)
-
-
-def plain(value: Any) -> Any:
-    """`value` as JSON-ready data: dataclasses, datetimes, bytes and timedeltas included."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "backslashreplace")
-    return value
+    """Run one piece of async work; a store out of reach is a message and exit 3, no traceback."""
+    try:
+        return asyncio.run(coro)
+    except UNREACHABLE_ERRORS as exc:
+        fail(f"cannot read what is there: {type(exc).__name__}: {exc}", UNREACHABLE)
 
 
 def emit_json(value: Any) -> None:

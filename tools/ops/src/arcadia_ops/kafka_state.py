@@ -1,0 +1,121 @@
+"""What Kafka holds: every topic's partitions and end offsets, and each service's consumer group's
+committed offsets, members and lag (end offset less committed offset)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+from arcadia_contracts.topics import ALL_TOPICS
+from arcadia_ops.places import SERVICES, Places
+
+
+@dataclass(frozen=True)
+class PartitionOffsets:
+    topic: str  # logical name (without the namespace)
+    partition: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class PartitionLag:
+    topic: str
+    partition: int
+    committed: int
+    end: int
+    lag: int
+
+
+@dataclass(frozen=True)
+class GroupLag:
+    """A service's consumer group: its state (Stable, Empty...), live members and lag."""
+
+    service: str
+    group: str
+    state: str
+    members: int
+    lag: int
+    partitions: list[PartitionLag]
+
+
+@asynccontextmanager
+async def kafka(places: Places) -> AsyncIterator[tuple[AIOKafkaAdminClient, AIOKafkaConsumer]]:
+    """An admin client and a group-less consumer (it commits nothing, moves no offset)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=places.kafka_bootstrap_servers)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=places.kafka_bootstrap_servers, enable_auto_commit=False
+    )
+    await admin.start()
+    try:
+        await consumer.start()
+        try:
+            yield admin, consumer
+        finally:
+            await consumer.stop()
+    finally:
+        await admin.close()
+
+
+async def topic_offsets(places: Places) -> list[PartitionOffsets]:
+    """Every Arcadia topic (DLQs included) of the namespace, partition by partition."""
+    names = places.names
+    async with kafka(places) as (admin, consumer):
+        described = await admin.describe_topics([names.physical(t) for t in ALL_TOPICS])
+        tps = [
+            TopicPartition(t["topic"], p["partition"])
+            for t in described
+            if not t.get("error_code")
+            for p in t["partitions"]
+        ]
+        starts = await consumer.beginning_offsets(tps) if tps else {}
+        ends = await consumer.end_offsets(tps) if tps else {}
+    return sorted(
+        (
+            PartitionOffsets(names.logical(tp.topic), tp.partition, starts[tp], ends[tp])
+            for tp in tps
+        ),
+        key=lambda p: (p.topic, p.partition),
+    )
+
+
+async def group_lags(places: Places, services: tuple[str, ...] = SERVICES) -> list[GroupLag]:
+    """Each service's group (named after the service, in the namespace) and its lag."""
+    names = places.names
+    found: list[GroupLag] = []
+    async with kafka(places) as (admin, consumer):
+        for service in services:
+            group = names.group(service)
+            committed = await admin.list_consumer_group_offsets(group)
+            (response,) = await admin.describe_consumer_groups([group])
+            (described,) = response.to_object()["groups"]
+            tps = [tp for tp, meta in committed.items() if meta.offset >= 0]
+            ends = await consumer.end_offsets(tps) if tps else {}
+            partitions = sorted(
+                (
+                    PartitionLag(
+                        names.logical(tp.topic),
+                        tp.partition,
+                        committed[tp].offset,
+                        ends[tp],
+                        max(0, ends[tp] - committed[tp].offset),
+                    )
+                    for tp in tps
+                ),
+                key=lambda p: (p.topic, p.partition),
+            )
+            found.append(
+                GroupLag(
+                    service=service,
+                    group=group,
+                    state=described["state"],
+                    members=len(described["members"]),
+                    lag=sum(p.lag for p in partitions),
+                    partitions=partitions,
+                )
+            )
+    return found
