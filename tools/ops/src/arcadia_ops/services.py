@@ -24,7 +24,7 @@ def _headers(places: Places, service: str) -> dict[str, str]:
         return {}
     token = places.api_token
     if not token:
-        from arcadia_ops.cli.gateway import operator_token  # the one arcadia_api import
+        from arcadia_ops.gateway import operator_token  # imports the gateway: only when needed
 
         token = operator_token()
     return {"Authorization": f"Bearer {token}"}

@@ -11,8 +11,8 @@ from arcadia_ops.cli.token import token
 
 app = typer.Typer(
     name="arcadia",
-    help="Arcadia Cloud operators' tools. Every command takes --json; exit 1 means a problem was"
-    " found, 2 a usage error.",
+    help="Arcadia Cloud operators' tools. Every command takes --json. Exit 1: a problem was found;"
+    " 2: a usage error; 3: a database, Kafka or a service could not be read.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

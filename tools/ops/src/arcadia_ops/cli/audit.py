@@ -93,8 +93,11 @@ def fix_command(
     kind: Annotated[str | None, typer.Option("--kind", help="only findings of this kind")] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Repair the fixable findings (outbox_parked, subscription_missing) through each service's own
-    path; a dry run unless --yes. Exit 1 if a fix failed or, after a dry run, anything is fixable."""
+    """Repair the fixable findings through each service's own path (a dry run unless --yes).
+
+    Fixable: outbox_parked (the service releases the row) and subscription_missing (billing
+    subscribes the active deployment again, on the plan its saga asked for). Exit 1 if a fix
+    failed."""
     report = run(build_report(places(), tenant=tenant))
     chosen = [
         f

@@ -132,9 +132,11 @@ def redrive_command(
     yes: Annotated[bool, typer.Option("--yes", help="send (without it: a dry run)")] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Send dead letters back to their origin topic (key, value and headers as they were, plus
-    `arcadia-redriven-from`). By filter, an entry that already failed after a redrive is skipped:
-    name it by id to send it again."""
+    """Send dead letters back to their origin topic (a dry run unless --yes).
+
+    Key, value and headers go back as they were, plus `arcadia-redriven-from`; the consumers'
+    inbox applies each event once. By filter, an entry that already failed after a redrive is
+    skipped: name it by id to send it again."""
     where = places()
     if ids:
         letters = find(where, ids, quiet=as_json)

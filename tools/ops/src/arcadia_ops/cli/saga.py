@@ -74,8 +74,10 @@ def list_command(
 def show(
     saga_id: Annotated[str, typer.Argument(help="the saga's id")], as_json: JsonOption = False
 ) -> None:
-    """The saga's steps with their durations, and every event of it across the services: when
-    each was committed, sent and handled by each consumer."""
+    """A saga's steps with their durations, and its timeline across the four services.
+
+    Every event whose envelope names the saga (saga or correlation id): when each service
+    committed it to its outbox, when it was sent, when each consumer's inbox handled it."""
     try:
         uuid.UUID(saga_id)
     except ValueError:

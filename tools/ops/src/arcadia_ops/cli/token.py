@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from arcadia_ops.cli import gateway
+from arcadia_ops import gateway
 from arcadia_ops.cli.output import JsonOption, emit_json, err
 
 ROLE_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")

@@ -17,8 +17,11 @@ outbox_app = typer.Typer(help="Rows the outbox relay parked.", no_args_is_help=T
 
 
 def topics(as_json: JsonOption = False) -> None:
-    """Topics, partitions and end offsets; each service's group lag; each outbox's backlog, oldest
-    unsent age and parked rows. Exit 1 if a group lags with no live member or a row is parked."""
+    """Topics, offsets, consumer lag, and each outbox's backlog and parked rows.
+
+    Per topic and partition the start and end offsets; per service's consumer group its state,
+    members, committed offsets and lag; per service's outbox the unsent rows, the oldest one's age
+    and the parked rows. Exit 1 if a group lags with no live member or a row is parked."""
     where = places()
 
     async def gather() -> tuple[list[PartitionOffsets], list[GroupLag], list[Backlog]]:
@@ -117,8 +120,10 @@ def release(
     service: ServiceOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Unpark a row through its service (POST /internal/v1/outbox/parked/ID/release): the relay
-    tries it again. Without --service, the one service where that id is parked."""
+    """Unpark a row through its service, so the relay tries it again.
+
+    POST /internal/v1/outbox/parked/ID/release on the service (the gateway's with an operator
+    token). Without --service, the one service where that id is parked."""
     check_service(service)
     where = places()
     if service is None:

@@ -1,4 +1,4 @@
-"""The one place the CLI imports the gateway's code: its token settings and signer."""
+"""The one place arcadia_ops imports the gateway's code (arcadia_api): token settings, signer."""
 
 from __future__ import annotations
 
