@@ -153,6 +153,11 @@ async def test_a_fixed_dead_letter_redriven_is_applied_exactly_once(harness: Har
     assert body["value"] == encode(event).decode()
     assert body["noted"]["reason"] == "handler_failed"  # billing's dead_letters row
 
+    human = await arcadia(harness, "dlq", "show", entry["id"])
+    assert human.exit_code == 0, human.output
+    assert "the ledger is closed" in human.stdout
+    listed_human = await arcadia(harness, "dlq", "list")
+    assert "handler_failed" in listed_human.stdout
     dry = await arcadia(harness, "dlq", "redrive", entry["id"])
     assert dry.exit_code == 0
     assert "dry run" in dry.stdout

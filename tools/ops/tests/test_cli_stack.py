@@ -121,6 +121,8 @@ async def test_audit_finds_damage_with_its_fix_and_fix_clears_it(stack: Stack) -
     listed = await arcadia(stack, "outbox", "parked", "--service", "api", "--json")
     assert listed.exit_code == 1
     assert [r["id"] for r in json.loads(listed.stdout)] == [parked]
+    human = await arcadia(stack, "outbox", "parked")
+    assert f"arcadia outbox release {parked} --service api" in " ".join(human.stdout.split())
 
     dry = await arcadia(stack, "audit", "fix", "--json")
     assert json.loads(dry.stdout)["dry_run"] is True
@@ -141,11 +143,20 @@ async def test_audit_finds_damage_with_its_fix_and_fix_clears_it(stack: Stack) -
     timeline = json.loads(shown.stdout)
     assert [s["status"] for s in timeline["steps"]] == ["succeeded"] * len(timeline["steps"])
     moments = {(m["service"], m["what"], m["event_type"]) for m in timeline["moments"]}
+    human = await arcadia(stack, "saga", "show", saga)
+    assert human.exit_code == 0, human.output
+    assert "timeline" in human.stdout
+    assert "reserve_subscription" in human.stdout
     assert ("api", "committed", "DeploymentProvisioningRequested") in moments
     assert ("billing", "handled", "DeploymentProvisioningRequested") in moments
     assert ("inventory", "committed", "ResourceLinked") in moments
-    listed_sagas = await arcadia(stack, "saga", "list", "--status", "completed", "--json")
+    listed_sagas = await arcadia(
+        stack, "saga", "list", "--status", "completed", "--older-than", "1s", "--json"
+    )
+    assert listed_sagas.exit_code == 0, listed_sagas.output
     assert saga in {s["id"] for s in json.loads(listed_sagas.stdout)}
+    younger = await arcadia(stack, "saga", "list", "--older-than", "1d", "--json")
+    assert saga not in {s["id"] for s in json.loads(younger.stdout)}
     stuck = await arcadia(stack, "saga", "list", "--status", "stuck")
     assert stuck.exit_code == 0
 

@@ -6,17 +6,17 @@ the header), and nothing sends it back by itself, so a redrive never loops."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Final
+from typing import Final, Protocol
 
 import asyncpg
 from aiokafka import AIOKafkaProducer, TopicPartition
 
 from arcadia_contracts.topics import ALL_TOPICS, DLQ_SUFFIX
 from arcadia_ops.collect import READ_ONLY
-from arcadia_ops.kafka_state import kafka
+from arcadia_ops.kafka_state import kafka, patiently
 from arcadia_ops.places import Places
 
 REDRIVEN_FROM: Final = "arcadia-redriven-from"
@@ -24,6 +24,25 @@ DLQ_PREFIX: Final = "dlq-"
 DLQ_TOPICS: Final = tuple(t for t in ALL_TOPICS if t.endswith(DLQ_SUFFIX))
 
 Header = tuple[str, bytes | None]
+
+
+class KafkaRecord(Protocol):
+    """What is read of a record (aiokafka's ConsumerRecord, which mypy cannot see into)."""
+
+    @property
+    def topic(self) -> str: ...
+    @property
+    def partition(self) -> int: ...
+    @property
+    def offset(self) -> int: ...
+    @property
+    def timestamp(self) -> int: ...
+    @property
+    def key(self) -> bytes | None: ...
+    @property
+    def value(self) -> bytes | None: ...
+    @property
+    def headers(self) -> Sequence[Header]: ...
 
 
 @dataclass(frozen=True)
@@ -61,13 +80,12 @@ def _int(value: str | None) -> int | None:
     return int(value) if value is not None and value.lstrip("-").isdigit() else None
 
 
-def from_record(record: object, places: Places) -> DeadLetter:
-    """A DLQ entry from an aiokafka ConsumerRecord of a (physical) DLQ topic."""
+def from_record(record: KafkaRecord, places: Places) -> DeadLetter:
+    """A DLQ entry from a record of a (physical) DLQ topic."""
     names = places.names
-    topic = names.logical(record.topic)  # type: ignore[attr-defined]
-    partition: int = record.partition  # type: ignore[attr-defined]
-    offset: int = record.offset  # type: ignore[attr-defined]
-    headers: list[Header] = list(record.headers or ())  # type: ignore[attr-defined]
+    topic = names.logical(record.topic)
+    partition, offset = record.partition, record.offset
+    headers: list[Header] = list(record.headers or ())
     by_name = dict(headers)
     origin = _text(by_name, "dlq-origin-topic") or topic.removesuffix(DLQ_SUFFIX)
     return DeadLetter(
@@ -75,7 +93,7 @@ def from_record(record: object, places: Places) -> DeadLetter:
         topic=topic,
         partition=partition,
         offset=offset,
-        at=datetime.fromtimestamp(record.timestamp / 1000, UTC),  # type: ignore[attr-defined]
+        at=datetime.fromtimestamp(record.timestamp / 1000, UTC),
         reason=_text(by_name, "dlq-reason") or "unknown",
         detail=_text(by_name, "dlq-detail") or "",
         consumer=_text(by_name, "dlq-consumer") or "",
@@ -84,8 +102,8 @@ def from_record(record: object, places: Places) -> DeadLetter:
         origin_offset=_int(_text(by_name, "dlq-origin-offset")),
         redriven_from=_text(by_name, REDRIVEN_FROM),
         omitted="dlq-omitted" in by_name,
-        key=record.key,  # type: ignore[attr-defined]
-        value=record.value,  # type: ignore[attr-defined]
+        key=record.key,
+        value=record.value,
         headers=headers,
     )
 
@@ -115,7 +133,8 @@ async def read(
     names = places.names
     wanted = [t for t in DLQ_TOPICS if filters.topic in (None, t, t.removesuffix(DLQ_SUFFIX))]
     async with kafka(places) as (admin, consumer):
-        described = await admin.describe_topics([names.physical(t) for t in wanted])
+        physical = [names.physical(t) for t in wanted]
+        described = await patiently(lambda: admin.describe_topics(physical))
         tps = [
             TopicPartition(t["topic"], p["partition"])
             for t in described

@@ -3,12 +3,16 @@ committed offsets, members and lag (end offset less committed offset)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
+from typing import TypeVar
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaConnectionError, NodeNotReadyError, RequestTimedOutError
 
 from arcadia_contracts.topics import ALL_TOPICS
 from arcadia_ops.places import SERVICES, Places
@@ -43,6 +47,24 @@ class GroupLag:
     partitions: list[PartitionLag]
 
 
+T = TypeVar("T")
+# A busy broker may not take a new connection at once; the admin client does not wait for one.
+TRANSIENT = (NodeNotReadyError, KafkaConnectionError, RequestTimedOutError)
+ATTEMPTS = 5
+
+
+async def patiently(call: Callable[[], Awaitable[T]]) -> T:
+    """`call()`, tried again (0.2, 0.4, 0.8, 1.6 s later) while the broker is not ready for it."""
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return await call()
+        except TRANSIENT:
+            if attempt == ATTEMPTS:
+                raise
+            await asyncio.sleep(0.1 * 2**attempt)
+    raise AssertionError("unreachable")
+
+
 @asynccontextmanager
 async def kafka(places: Places) -> AsyncIterator[tuple[AIOKafkaAdminClient, AIOKafkaConsumer]]:
     """An admin client and a group-less consumer (it commits nothing, moves no offset)."""
@@ -50,9 +72,9 @@ async def kafka(places: Places) -> AsyncIterator[tuple[AIOKafkaAdminClient, AIOK
     consumer = AIOKafkaConsumer(
         bootstrap_servers=places.kafka_bootstrap_servers, enable_auto_commit=False
     )
-    await admin.start()
+    await patiently(admin.start)
     try:
-        await consumer.start()
+        await patiently(consumer.start)
         try:
             yield admin, consumer
         finally:
@@ -65,7 +87,8 @@ async def topic_offsets(places: Places) -> list[PartitionOffsets]:
     """Every Arcadia topic (DLQs included) of the namespace, partition by partition."""
     names = places.names
     async with kafka(places) as (admin, consumer):
-        described = await admin.describe_topics([names.physical(t) for t in ALL_TOPICS])
+        wanted = [names.physical(t) for t in ALL_TOPICS]
+        described = await patiently(lambda: admin.describe_topics(wanted))
         tps = [
             TopicPartition(t["topic"], p["partition"])
             for t in described
@@ -90,8 +113,8 @@ async def group_lags(places: Places, services: tuple[str, ...] = SERVICES) -> li
     async with kafka(places) as (admin, consumer):
         for service in services:
             group = names.group(service)
-            committed = await admin.list_consumer_group_offsets(group)
-            (response,) = await admin.describe_consumer_groups([group])
+            committed = await patiently(partial(admin.list_consumer_group_offsets, group))
+            (response,) = await patiently(partial(admin.describe_consumer_groups, [group]))
             (described,) = response.to_object()["groups"]
             tps = [tp for tp, meta in committed.items() if meta.offset >= 0]
             ends = await consumer.end_offsets(tps) if tps else {}
