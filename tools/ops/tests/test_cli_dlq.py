@@ -111,6 +111,7 @@ def env(h: Harness) -> dict[str, str]:
         "KAFKA_BOOTSTRAP_SERVERS": h.infra.kafka,
         "ARCADIA_OPS_TOPIC_NAMESPACE": h.names.namespace,
         "ARCADIA_BILLING_DATABASE_URL": h.database,
+        "COLUMNS": "250",  # Rich folds table cells to the terminal's width
     }
 
 

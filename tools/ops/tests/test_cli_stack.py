@@ -49,6 +49,7 @@ def cli_env(stack: Stack) -> dict[str, str]:
         "ARCADIA_OPS_PROVIDER_TOKEN": PROVIDER_TOKEN,
         "ARCADIA_OPS_BASE_DOMAIN": BASE_DOMAIN,
         "ARCADIA_API_JWT_SECRET": TEST_SECRET,
+        "COLUMNS": "250",  # Rich folds table cells to the terminal's width
     }
     for service in SERVICES:
         env[f"ARCADIA_{service.upper()}_DATABASE_URL"] = stack.databases[service]
