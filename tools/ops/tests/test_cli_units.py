@@ -201,3 +201,10 @@ def test_places_follow_the_services_own_variables(monkeypatch: pytest.MonkeyPatc
     assert places.urls["api"] == "http://127.0.0.1:8000"
     assert places.names.physical("arcadia.billing.v1") == "blue.arcadia.billing.v1"
     assert places.sources().provider_url == "https://api.digitalocean.com"
+
+
+def test_messages_quote_their_input_literally_never_as_markup() -> None:
+    result = runner.invoke(app, ["saga", "show", "[red]x[/red]"])
+
+    assert result.exit_code == 2
+    assert "'[red]x[/red]' is not a saga id" in result.stderr

@@ -150,7 +150,7 @@ def redrive_command(
             emit_json({"dry_run": True, "would_redrive": [x.id for x in letters]})
         else:
             for x in letters:
-                out.print(f"would redrive {x.id} -> {x.origin_topic} ({x.reason})")
+                out.print(f"would redrive {x.id} -> {x.origin_topic} ({x.reason})", markup=False)
             out.print("[yellow]dry run: add --yes to send[/yellow]")
         raise typer.Exit(OK)
     try:

@@ -61,7 +61,8 @@ def emit_json(value: Any) -> None:
 
 
 def fail(message: str, code: int = USAGE) -> NoReturn:
-    err.print(f"[red]arcadia:[/red] {message}")
+    # The message may quote anything (an error, a reason): never read it as markup.
+    err.print(Text.assemble(("arcadia: ", "red"), message))
     raise typer.Exit(code)
 
 

@@ -89,10 +89,14 @@ def show(
         emit_json(found)
         raise typer.Exit(OK if found.saga.status != "compensation_failed" else PROBLEM)
     s = found.saga
+    failed = f" (failed step {s.failed_step}: {s.reason})" if s.failed_step else ""
     out.print(
-        f"[bold]{s.kind} saga {s.id}[/bold] of deployment {s.deployment_id} ({s.tenant_id}):",
-        styled(s.status),
-        f"failed step {s.failed_step}: {s.reason}" if s.failed_step else "",
+        Text.assemble(
+            (f"{s.kind} saga {s.id}", "bold"),
+            f" of deployment {s.deployment_id} ({s.tenant_id}): ",
+            styled(s.status),
+            failed,
+        )
     )
     out.print(
         table(
