@@ -1,0 +1,72 @@
+"""The services' own internal HTTP paths the CLI repairs through (never SQL behind their back)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+
+from arcadia_ops.places import Places
+
+OUTBOX = "/internal/v1/outbox"
+
+
+class ServiceError(Exception):
+    """A service refused or could not be reached; the message says which and why."""
+
+
+def _headers(places: Places, service: str) -> dict[str, str]:
+    # Only the gateway guards its internal routes (operators only); the others sit behind the
+    # private network.
+    if service != "api":
+        return {}
+    token = places.api_token
+    if not token:
+        from arcadia_ops.gateway import operator_token  # imports the gateway: only when needed
+
+        token = operator_token()
+    return {"Authorization": f"Bearer {token}"}
+
+
+@asynccontextmanager
+async def client(places: Places, service: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(
+        base_url=places.urls[service],
+        headers=_headers(places, service),
+        timeout=places.http_timeout_s,
+    ) as http:
+        yield http
+
+
+async def _call(places: Places, service: str, method: str, path: str, **kw: Any) -> Any:
+    try:
+        async with client(places, service) as http:
+            response = await http.request(method, path, **kw)
+    except httpx.HTTPError as exc:
+        raise ServiceError(f"{service} at {places.urls[service]}: {exc!r}") from exc
+    if response.status_code >= 400:
+        raise ServiceError(f"{service}: {method} {path} -> {response.status_code} {response.text}")
+    return response.json()
+
+
+async def release_parked(places: Places, service: str, row_id: int) -> None:
+    """The relay tries the row again (and parks it again if it still cannot send it)."""
+    await _call(places, service, "POST", f"{OUTBOX}/parked/{row_id}/release")
+
+
+async def subscribe(
+    places: Places, *, tenant_id: str, deployment_id: str, plan_code: str
+) -> dict[str, Any]:
+    """Billing's direct subscription (active at once): what an active deployment must hold."""
+    body = {
+        "tenant_id": tenant_id,
+        "deployment_id": deployment_id,
+        "plan_code": plan_code,
+        "actor": "arcadia-cli audit fix",
+    }
+    result: dict[str, Any] = await _call(
+        places, "billing", "POST", "/internal/v1/subscriptions", json=body
+    )
+    return result
