@@ -48,7 +48,7 @@ PG_PORT = int(os.environ.get("ARCADIA_PG_PORT", "55432"))
 PG_USER = "arcadia"
 PG_PASSWORD = "arcadia"
 SERVICE_DATABASES = ("arcadia_api", "arcadia_billing", "arcadia_provisioner", "arcadia_inventory")
-KAFKA_HEAP = os.environ.get("ARCADIA_KAFKA_HEAP", "-Xms256m -Xmx512m")
+KAFKA_HEAP = os.environ.get("ARCADIA_KAFKA_HEAP", "-Xms256m -Xmx1g")
 KAFKA_LIBS = KAFKA_HOME / "libs"
 
 
