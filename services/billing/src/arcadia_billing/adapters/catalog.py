@@ -7,7 +7,7 @@ from datetime import datetime
 
 import asyncpg
 
-from arcadia_billing.errors import (
+from arcadia_billing.domain.errors import (
     AddonNotFoundError,
     AlreadyExistsError,
     ConflictError,
@@ -16,8 +16,8 @@ from arcadia_billing.errors import (
     UnknownAddonError,
     UnknownPlanError,
 )
-from arcadia_billing.money import Money
-from arcadia_billing.prices import Addon, AddonPrice, Plan, PlanVersion
+from arcadia_billing.domain.money import Money
+from arcadia_billing.domain.prices import Addon, AddonPrice, Plan, PlanVersion
 from arcadia_platform.db import Connection
 
 VERSION_COLUMNS = (

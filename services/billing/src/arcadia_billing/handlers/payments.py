@@ -10,14 +10,14 @@ import re
 from typing import Final
 from uuid import UUID
 
-from arcadia_billing.accounting import payment_entry
 from arcadia_billing.adapters.ledger import LedgerRepository
 from arcadia_billing.adapters.payments import PaymentLog
 from arcadia_billing.adapters.projections import DeploymentProjection
+from arcadia_billing.adapters.publisher import Publisher
 from arcadia_billing.adapters.subscriptions import SubscriptionRepository
-from arcadia_billing.domain import LIVE, Status, Subscription
-from arcadia_billing.money import Money
-from arcadia_billing.publisher import Publisher
+from arcadia_billing.domain.accounting import payment_entry
+from arcadia_billing.domain.money import Money
+from arcadia_billing.domain.subscriptions import LIVE, Status, Subscription
 from arcadia_contracts import Envelope
 from arcadia_contracts.events.billing import SubscriptionPastDue
 from arcadia_contracts.events.platform import PaymentFailed, PaymentSucceeded
