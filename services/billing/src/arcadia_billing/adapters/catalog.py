@@ -52,6 +52,13 @@ class CatalogRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
+    async def currencies(self) -> set[str]:
+        """The currencies billing prices anything in: a payment in another can settle nothing."""
+        rows = await self._conn.fetch(
+            "SELECT currency FROM plan_versions UNION SELECT currency FROM addon_prices"
+        )
+        return {row["currency"] for row in rows}
+
     async def plans(self, code: str | None = None) -> list[Plan]:
         rows = await self._conn.fetch(
             f"SELECT p.code, p.name, {VERSION_COLUMNS} FROM plans p"
