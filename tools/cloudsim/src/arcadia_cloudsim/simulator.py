@@ -54,7 +54,7 @@ class Simulator:
         self._clock = clock
         self._wall_clock = wall_clock
         self._lock = threading.Lock()
-        # Bumped to end every hanging request at once (reset, shutdown); see fault_effects.
+        # Bumped to end every hanging request at once (reset, shutdown); see http/fault_effects.py.
         self._hang_generation = 0
         self._state_file = StateFile(config.state_file) if config.state_file else None
         self._set_initial_state()
