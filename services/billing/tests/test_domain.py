@@ -8,17 +8,17 @@ from datetime import UTC, datetime
 
 import pytest
 
-from arcadia_billing.accounting import attach_entries, period_entries, plan_change_entries
-from arcadia_billing.domain import FOLLOWS_DEPLOYMENT, Status, Subscription
-from arcadia_billing.errors import (
+from arcadia_billing.domain.accounting import attach_entries, period_entries, plan_change_entries
+from arcadia_billing.domain.errors import (
     CurrencyError,
     InvalidTransitionError,
     PlanRetiredError,
     SubscriptionCancelledError,
 )
-from arcadia_billing.money import Money
-from arcadia_billing.period import Period
-from arcadia_billing.prices import AddonPrice, PlanVersion
+from arcadia_billing.domain.money import Money
+from arcadia_billing.domain.period import Period
+from arcadia_billing.domain.prices import AddonPrice, PlanVersion
+from arcadia_billing.domain.subscriptions import FOLLOWS_DEPLOYMENT, Status, Subscription
 
 EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 

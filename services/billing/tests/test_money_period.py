@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from arcadia_billing.money import CurrencyMismatchError, Money, divide_half_up, prorate
-from arcadia_billing.period import Period, trial_end
+from arcadia_billing.domain.money import CurrencyMismatchError, Money, divide_half_up, prorate
+from arcadia_billing.domain.period import Period, trial_end
 
 
 def at(day: str) -> datetime:

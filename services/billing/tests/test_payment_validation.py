@@ -7,8 +7,8 @@ from uuid import UUID
 
 import pytest
 
+from arcadia_billing.domain.money import Money
 from arcadia_billing.handlers.payments import payment_problem
-from arcadia_billing.money import Money
 from arcadia_contracts import Envelope, decode, topics
 from arcadia_contracts.events.platform import PaymentFailed, PaymentSucceeded
 from arcadia_contracts.topics import dlq

@@ -11,7 +11,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from arcadia_contracts import topics
-from arcadia_inventory.app import ABORT_TOPICS
+from arcadia_inventory.handlers.routes import ABORT_TOPICS
 from arcadia_platform.testing import Infra, ServiceProcess, eventually, free_port
 from arcadia_platform.topicnames import TopicNames
 from arcadia_platform.topics_admin import PARTITIONS

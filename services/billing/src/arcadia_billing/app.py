@@ -7,17 +7,17 @@ from pathlib import Path
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 
-from arcadia_billing.api import internal_api
-from arcadia_billing.api.facade import Billing
-from arcadia_billing.api.problems import EXCEPTION_HANDLERS
+from arcadia_billing.adapters.publisher import Publisher
 from arcadia_billing.clock import Clock, system_clock
 from arcadia_billing.commands import Transactions
 from arcadia_billing.commands.catalog import CatalogCommands
 from arcadia_billing.commands.ledger import LedgerCommands
 from arcadia_billing.commands.subscriptions import SubscriptionCommands
 from arcadia_billing.config import BillingSettings
-from arcadia_billing.handlers import register_routes
-from arcadia_billing.publisher import Publisher
+from arcadia_billing.handlers.routes import ROUTES
+from arcadia_billing.http import internal_api
+from arcadia_billing.http.facade import Billing
+from arcadia_billing.http.problems import EXCEPTION_HANDLER
 from arcadia_platform.consumer import Routes
 from arcadia_platform.http import service_app
 from arcadia_platform.runtime import ServiceRuntime
@@ -30,7 +30,7 @@ def create_app(settings: BillingSettings, *, clock: Clock = system_clock) -> Lit
     routes = Routes()
     runtime = ServiceRuntime(settings, migrations=[("billing", MIGRATIONS)], routes=routes)
     publisher = Publisher(runtime.outbox)
-    register_routes(routes, publisher, clock)
+    ROUTES(routes, publisher, clock)
     transactions = Transactions(runtime)
     billing = Billing(
         catalog=CatalogCommands(transactions, clock),
@@ -41,6 +41,6 @@ def create_app(settings: BillingSettings, *, clock: Clock = system_clock) -> Lit
     return service_app(
         runtime,
         [internal_api(billing)],
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers={Exception: EXCEPTION_HANDLER},
         openapi_config=OpenAPIConfig(title="Arcadia billing (internal API)", version="1.0.0"),
     )

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TypeAlias
 
+# Beside app.py, not in domain/ (the domain is handed times, never reads one) nor adapters/:
+# app.py picks the clock and hands it to commands and handlers alike.
 Clock: TypeAlias = Callable[[], datetime]
 
 

@@ -7,17 +7,17 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
 
-from arcadia_cloudsim.auth import bearer_guard
 from arcadia_cloudsim.config import SimConfig
-from arcadia_cloudsim.dev_routes import DevController
-from arcadia_cloudsim.droplet_routes import DropletController, get_action
 from arcadia_cloudsim.errors import (
     ApiError,
     handle_api_error,
     handle_http_exception,
     handle_unexpected,
 )
-from arcadia_cloudsim.record_routes import RecordController
+from arcadia_cloudsim.http.auth import bearer_guard
+from arcadia_cloudsim.http.dev import DevController
+from arcadia_cloudsim.http.droplets import DropletController, get_action
+from arcadia_cloudsim.http.records import RecordController
 from arcadia_cloudsim.simulator import Simulator
 
 

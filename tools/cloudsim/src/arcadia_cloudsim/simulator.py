@@ -20,13 +20,11 @@ from arcadia_cloudsim.faults import (
     fault_from_request,
 )
 from arcadia_cloudsim.persistence import FORMAT, SavedState, StateFile, StateFileError
+from arcadia_cloudsim.ratelimit import HourlyWindow
 from arcadia_cloudsim.record_store import RecordStore
 from arcadia_cloudsim.schemas import ConfigBody, CreateDropletBody, FaultBody, RecordBody
 from arcadia_cloudsim.validation import check_new_record
-from arcadia_cloudsim.views import action_json, droplet_json, record_json
-
-# DigitalOcean's hourly budget, reported in ratelimit-* headers (informative; not enforced).
-HOURLY_LIMIT = 5000
+from arcadia_cloudsim.views import action_json, droplet_json, record_json, snapshot_droplet_json
 
 Page = tuple[list[dict[str, Any]], int]
 
@@ -54,7 +52,7 @@ class Simulator:
         self._clock = clock
         self._wall_clock = wall_clock
         self._lock = threading.Lock()
-        # Bumped to end every hanging request at once (reset, shutdown); see fault_effects.
+        # Bumped to end every hanging request at once (reset, shutdown); see http/fault_effects.py.
         self._hang_generation = 0
         self._state_file = StateFile(config.state_file) if config.state_file else None
         self._set_initial_state()
@@ -67,8 +65,7 @@ class Simulator:
         self._records = RecordStore()
         self._faults = FaultBook()
         self._calls: Counter[str] = Counter()
-        self._window_start = 0
-        self._window_count = 0
+        self._rate = HourlyWindow()
 
     # -- persistence ---------------------------------------------------------------------------
 
@@ -166,19 +163,7 @@ class Simulator:
 
     def snapshot(self) -> dict[str, Any]:
         with self._changing():
-            droplets = [
-                {
-                    "id": d.id,
-                    "name": d.name,
-                    "tags": list(d.tags),
-                    "status": d.status,
-                    "ip": d.public_ip,
-                    "region": d.region,
-                    "size": d.size,
-                    "created_at": d.created_at,
-                }
-                for d in self._droplets.tagged(None)
-            ]
+            droplets = [snapshot_droplet_json(d) for d in self._droplets.tagged(None)]
             records = [
                 {"domain": r.domain, "fqdn": r.fqdn, **record_json(r)} for r in self._records.all()
             ]
@@ -197,25 +182,15 @@ class Simulator:
         """Count the call and take the fault it must suffer, if any (lifecycle faults wait)."""
         with self._lock:
             self._calls[operation.value] += 1
-            self._count_for_rate_limit()
+            self._rate.count(self._wall_clock())
             head = self._faults.peek(operation)
             if head is None or head.kind in LIFECYCLE_KINDS:
                 return None
             return self._faults.consume(operation)
 
-    def _count_for_rate_limit(self) -> None:
-        window = int(self._wall_clock()) // 3600 * 3600
-        if window != self._window_start:
-            self._window_start, self._window_count = window, 0
-        self._window_count += 1
-
     def rate_headers(self) -> dict[str, str]:
         with self._lock:
-            return {
-                "ratelimit-limit": str(HOURLY_LIMIT),
-                "ratelimit-remaining": str(max(0, HOURLY_LIMIT - self._window_count)),
-                "ratelimit-reset": str(self._window_start + 3600),
-            }
+            return self._rate.headers()
 
     # -- droplets ------------------------------------------------------------------------------
 

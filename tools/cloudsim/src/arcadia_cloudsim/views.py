@@ -18,8 +18,7 @@ def _gateway(ip: str) -> str:
     return f"{a}.{b}.{int(c) & 0xF0}.1"
 
 
-def droplet_json(d: SimDroplet) -> dict[str, Any]:
-    size = SIZES.get(d.size, UNKNOWN_SIZE)
+def _v4_networks(d: SimDroplet) -> list[dict[str, Any]]:
     v4: list[dict[str, Any]] = []
     if d.public_ip:
         v4.append(
@@ -39,6 +38,11 @@ def droplet_json(d: SimDroplet) -> dict[str, Any]:
                 "type": "private",
             }
         )
+    return v4
+
+
+def droplet_json(d: SimDroplet) -> dict[str, Any]:
+    size = SIZES.get(d.size, UNKNOWN_SIZE)
     image: dict[str, Any] = (
         {"id": d.image, "slug": None} if isinstance(d.image, int) else {"id": None, "slug": d.image}
     )
@@ -68,7 +72,7 @@ def droplet_json(d: SimDroplet) -> dict[str, Any]:
             "available": True,
         },
         "size_slug": d.size,
-        "networks": {"v4": v4, "v6": []},
+        "networks": {"v4": _v4_networks(d), "v6": []},
         "region": {
             "name": REGIONS.get(d.region, d.region),
             "slug": d.region,
@@ -128,3 +132,17 @@ def page_links(url: str, page: int, per_page: int, total: int) -> dict[str, Any]
     if page < last:
         pages |= {"next": at(page + 1), "last": at(last)}
     return {"pages": pages}
+
+
+def snapshot_droplet_json(d: SimDroplet) -> dict[str, Any]:
+    """A droplet as /_sim/state shows it: the fields tests look at, flat."""
+    return {
+        "id": d.id,
+        "name": d.name,
+        "tags": list(d.tags),
+        "status": d.status,
+        "ip": d.public_ip,
+        "region": d.region,
+        "size": d.size,
+        "created_at": d.created_at,
+    }

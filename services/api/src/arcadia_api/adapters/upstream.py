@@ -143,7 +143,10 @@ def _field_errors(errors: list[dict[str, Any]] | None) -> list[FieldError] | Non
     return [
         FieldError(
             message=str(error.get("message", "invalid")),
-            field=str(error["key"]) if "key" in error else None,
+            # `field` as the shared problems module names it; `key` as Litestar's raw errors did.
+            field=str(error.get("field", error.get("key")))
+            if {"field", "key"} & error.keys()
+            else None,
             source=str(error["source"]) if "source" in error else None,
         )
         for error in errors

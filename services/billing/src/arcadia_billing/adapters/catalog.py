@@ -7,7 +7,7 @@ from datetime import datetime
 
 import asyncpg
 
-from arcadia_billing.errors import (
+from arcadia_billing.domain.errors import (
     AddonNotFoundError,
     AlreadyExistsError,
     ConflictError,
@@ -16,8 +16,8 @@ from arcadia_billing.errors import (
     UnknownAddonError,
     UnknownPlanError,
 )
-from arcadia_billing.money import Money
-from arcadia_billing.prices import Addon, AddonPrice, Plan, PlanVersion
+from arcadia_billing.domain.money import Money
+from arcadia_billing.domain.prices import Addon, AddonPrice, Plan, PlanVersion
 from arcadia_platform.db import Connection
 
 VERSION_COLUMNS = (
@@ -51,6 +51,13 @@ def addon_price(row: asyncpg.Record) -> AddonPrice:
 class CatalogRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+
+    async def currencies(self) -> set[str]:
+        """The currencies billing prices anything in: a payment in another can settle nothing."""
+        rows = await self._conn.fetch(
+            "SELECT currency FROM plan_versions UNION SELECT currency FROM addon_prices"
+        )
+        return {row["currency"] for row in rows}
 
     async def plans(self, code: str | None = None) -> list[Plan]:
         rows = await self._conn.fetch(

@@ -9,9 +9,9 @@ from uuid import UUID
 
 import asyncpg
 
-from arcadia_billing.accounting import EntryKind, LedgerEntry
-from arcadia_billing.money import Money
-from arcadia_billing.prices import PeriodCharge
+from arcadia_billing.domain.accounting import EntryKind, LedgerEntry
+from arcadia_billing.domain.money import Money
+from arcadia_billing.domain.prices import PeriodCharge
 from arcadia_platform.db import Connection
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
-from arcadia_billing.money import Money
+from arcadia_billing.domain.money import Money
 from arcadia_platform.db import Connection
 
 

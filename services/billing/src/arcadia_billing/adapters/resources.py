@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from arcadia_billing.money import Money
+from arcadia_billing.domain.money import Money
 from arcadia_platform.db import Connection
 
 

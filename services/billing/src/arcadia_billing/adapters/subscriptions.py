@@ -9,11 +9,11 @@ from uuid import UUID
 import asyncpg
 
 from arcadia_billing.adapters.catalog import plan_version
-from arcadia_billing.domain import Status, Subscription
-from arcadia_billing.errors import SubscriptionExistsError
-from arcadia_billing.money import Money
-from arcadia_billing.period import Period
-from arcadia_billing.prices import AddonLine, PlanVersion, Proration
+from arcadia_billing.domain.errors import SubscriptionExistsError
+from arcadia_billing.domain.money import Money
+from arcadia_billing.domain.period import Period
+from arcadia_billing.domain.prices import AddonLine, PlanVersion, Proration
+from arcadia_billing.domain.subscriptions import Status, Subscription
 from arcadia_platform.db import Connection
 
 _PLAN = (

@@ -7,9 +7,9 @@ from datetime import datetime
 from arcadia_billing.adapters.catalog import CatalogRepository
 from arcadia_billing.clock import Clock
 from arcadia_billing.commands import Transactions
-from arcadia_billing.domain import business_time
-from arcadia_billing.money import Money
-from arcadia_billing.prices import Addon, AddonPrice, Plan, PlanVersion
+from arcadia_billing.domain.money import Money
+from arcadia_billing.domain.prices import Addon, AddonPrice, Plan, PlanVersion
+from arcadia_billing.domain.subscriptions import business_time
 from arcadia_platform.logs import get_logger
 
 log = get_logger(__name__)

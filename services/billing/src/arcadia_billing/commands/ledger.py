@@ -5,16 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from arcadia_billing.accounting import credit_entry, period_entries
 from arcadia_billing.adapters.ledger import Balance, LedgerRepository, RecordedEntry
 from arcadia_billing.adapters.margin import MarginBy, MarginQuery, MarginRow
 from arcadia_billing.adapters.subscriptions import SubscriptionRepository
 from arcadia_billing.clock import Clock
 from arcadia_billing.commands import Transactions
-from arcadia_billing.domain import Subscription, business_time
-from arcadia_billing.errors import InvalidRequestError
-from arcadia_billing.money import Money
-from arcadia_billing.prices import PeriodCharge
+from arcadia_billing.domain.accounting import credit_entry, period_entries
+from arcadia_billing.domain.errors import InvalidRequestError
+from arcadia_billing.domain.money import Money
+from arcadia_billing.domain.prices import PeriodCharge
+from arcadia_billing.domain.subscriptions import Subscription, business_time
 from arcadia_platform.db import Connection
 from arcadia_platform.logs import get_logger
 

@@ -6,18 +6,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID, uuid4
 
-from arcadia_billing.accounting import attach_entries, plan_change_entries
 from arcadia_billing.adapters.catalog import CatalogRepository
 from arcadia_billing.adapters.ledger import LedgerRepository
+from arcadia_billing.adapters.publisher import Publisher
 from arcadia_billing.adapters.subscriptions import SubscriptionRepository
 from arcadia_billing.clock import Clock
 from arcadia_billing.commands import Transactions
-from arcadia_billing.domain import Status, Subscription
-from arcadia_billing.errors import SubscriptionNotFoundError
-from arcadia_billing.money import Money
-from arcadia_billing.operations import change_status, open_subscription
-from arcadia_billing.prices import AddonLine, PlanVersion, Proration
-from arcadia_billing.publisher import Publisher
+from arcadia_billing.commands.operations import change_status, open_subscription
+from arcadia_billing.domain.accounting import attach_entries, plan_change_entries
+from arcadia_billing.domain.errors import SubscriptionNotFoundError
+from arcadia_billing.domain.money import Money
+from arcadia_billing.domain.prices import AddonLine, PlanVersion, Proration
+from arcadia_billing.domain.subscriptions import Status, Subscription
 from arcadia_platform.db import Connection
 from arcadia_platform.logs import get_logger
 

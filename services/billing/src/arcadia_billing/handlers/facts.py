@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from arcadia_billing.adapters.projections import TenantProjection
 from arcadia_billing.adapters.resources import ResourceCosts
-from arcadia_billing.money import Money
+from arcadia_billing.domain.money import Money
 from arcadia_contracts import Envelope
 from arcadia_contracts.events.inventory import ResourceRegistered, ResourceReleased
 from arcadia_contracts.events.platform import TenantStandingChanged

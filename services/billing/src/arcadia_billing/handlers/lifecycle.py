@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from arcadia_billing.adapters.projections import DeploymentProjection
+from arcadia_billing.adapters.publisher import Publisher
 from arcadia_billing.adapters.subscriptions import SubscriptionRepository
-from arcadia_billing.domain import FOLLOWS_DEPLOYMENT, Status, Subscription
-from arcadia_billing.operations import change_status
-from arcadia_billing.publisher import Publisher
+from arcadia_billing.commands.operations import change_status
+from arcadia_billing.domain.subscriptions import FOLLOWS_DEPLOYMENT, Status, Subscription
 from arcadia_contracts import Envelope
 from arcadia_contracts.events.deployments import (
     BillingOverrideChanged,

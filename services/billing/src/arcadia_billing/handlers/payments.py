@@ -10,14 +10,15 @@ import re
 from typing import Final
 from uuid import UUID
 
-from arcadia_billing.accounting import payment_entry
+from arcadia_billing.adapters.catalog import CatalogRepository
 from arcadia_billing.adapters.ledger import LedgerRepository
 from arcadia_billing.adapters.payments import PaymentLog
 from arcadia_billing.adapters.projections import DeploymentProjection
+from arcadia_billing.adapters.publisher import Publisher
 from arcadia_billing.adapters.subscriptions import SubscriptionRepository
-from arcadia_billing.domain import LIVE, Status, Subscription
-from arcadia_billing.money import Money
-from arcadia_billing.publisher import Publisher
+from arcadia_billing.domain.accounting import payment_entry
+from arcadia_billing.domain.money import Money
+from arcadia_billing.domain.subscriptions import LIVE, Status, Subscription
 from arcadia_contracts import Envelope
 from arcadia_contracts.events.billing import SubscriptionPastDue
 from arcadia_contracts.events.platform import PaymentFailed, PaymentSucceeded
@@ -45,18 +46,10 @@ def payment_problem(tenant_id: str, payment_id: str, amount: Money) -> str | Non
     return None
 
 
-async def billed_currencies(conn: Connection) -> set[str]:
-    """The currencies billing prices anything in: a payment in another can settle nothing."""
-    rows = await conn.fetch(
-        "SELECT currency FROM plan_versions UNION SELECT currency FROM addon_prices"
-    )
-    return {row["currency"] for row in rows}
-
-
 async def check_payment(conn: Connection, event: Envelope, payment_id: str, amount: Money) -> None:
     """Raise InvalidEventError (the event is dead-lettered, nothing recorded) for a bad payment."""
     problem = payment_problem(event.tenant_id, payment_id, amount)
-    if problem is None and amount.currency not in await billed_currencies(conn):
+    if problem is None and amount.currency not in await CatalogRepository(conn).currencies():
         problem = f"currency {amount.currency!r} is not one billing prices in"
     if problem is not None:
         log.warning("payment.invalid", payment_id=payment_id[:80], problem=problem)

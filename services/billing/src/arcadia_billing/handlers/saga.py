@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from arcadia_billing.adapters.publisher import Publisher
 from arcadia_billing.adapters.sagas import SagaLog
 from arcadia_billing.adapters.subscriptions import SubscriptionRepository
 from arcadia_billing.clock import Clock
-from arcadia_billing.domain import DEFAULT_PLAN, Status, Subscription
-from arcadia_billing.errors import BillingError, SubscriptionExistsError
-from arcadia_billing.operations import open_subscription
-from arcadia_billing.publisher import Publisher
+from arcadia_billing.commands.operations import open_subscription
+from arcadia_billing.domain.errors import BillingError, SubscriptionExistsError
+from arcadia_billing.domain.subscriptions import DEFAULT_PLAN, Status, Subscription
 from arcadia_contracts import Envelope, Event
 from arcadia_contracts.events.billing import SubscriptionCompensated, SubscriptionReserved
 from arcadia_contracts.events.deployments import (
@@ -19,6 +19,7 @@ from arcadia_contracts.events.deployments import (
 )
 from arcadia_platform.db import Connection
 from arcadia_platform.logs import get_logger
+from arcadia_platform.sagas import require_saga_id
 
 log = get_logger(__name__)
 STEP = "reserve_subscription"
@@ -43,31 +44,30 @@ class SagaReactions:
         """Hold a pending subscription, or announce why not: refusals are outcomes, not errors."""
         request = event.payload
         assert isinstance(request, DeploymentProvisioningRequested)
-        if event.saga_id is None or event.deployment_id is None:
-            log.warning(
-                "saga.request_ignored", event_id=str(event.event_id), why="no saga/deployment"
-            )
+        saga_id = require_saga_id(event)
+        if event.deployment_id is None:
+            log.warning("saga.request_ignored", event_id=str(event.event_id), why="no deployment")
             return
         sagas = SagaLog(conn)
-        saga = await sagas.lock(event.saga_id, event.tenant_id, event.deployment_id)
+        saga = await sagas.lock(saga_id, event.tenant_id, event.deployment_id)
         if saga.requested_at is not None:
             return  # the same request, sent again: it was answered the first time
         if saga.aborted_at is not None:
             # DESIGN invariant 4: the abort came first, so the step is never done.
-            await sagas.requested(event.saga_id, event.occurred_at, "compensated")
+            await sagas.requested(saga_id, event.occurred_at, "compensated")
             await self._announce(conn, event, SubscriptionCompensated(subscription_id=None))
-            log.info("saga.reserve_skipped_after_abort", saga_id=str(event.saga_id))
+            log.info("saga.reserve_skipped_after_abort", saga_id=str(saga_id))
             return
         try:
             subscription = await self._reserve(conn, event, request, event.deployment_id)
         except BillingError as exc:
-            await sagas.requested(event.saga_id, event.occurred_at, "rejected")
+            await sagas.requested(saga_id, event.occurred_at, "rejected")
             await self._announce(
                 conn, event, ProvisioningAborted(failed_step=STEP, reason=exc.reason)
             )
-            log.info("saga.reserve_refused", saga_id=str(event.saga_id), reason=exc.reason)
+            log.info("saga.reserve_refused", saga_id=str(saga_id), reason=exc.reason)
             return
-        await sagas.requested(event.saga_id, event.occurred_at, "reserved")
+        await sagas.requested(saga_id, event.occurred_at, "reserved")
         reserved = SubscriptionReserved(
             subscription_id=str(subscription.id),
             plan_code=subscription.plan.plan_code,
@@ -103,18 +103,16 @@ class SagaReactions:
         """Cancel what this saga reserved; an abort heard before the request is remembered."""
         abort = event.payload
         assert isinstance(abort, ProvisioningAborted)
-        if event.saga_id is None:
-            log.warning("saga.abort_ignored", event_id=str(event.event_id), why="no saga id")
-            return
+        saga_id = require_saga_id(event)
         sagas = SagaLog(conn)
-        saga = await sagas.lock(event.saga_id, event.tenant_id, event.deployment_id)
+        saga = await sagas.lock(saga_id, event.tenant_id, event.deployment_id)
         if saga.aborted_at is not None:
             return  # heard already (several participants may announce the same abort)
-        record = (event.saga_id, event.occurred_at, event.producer, abort.failed_step, abort.reason)
+        record = (saga_id, event.occurred_at, event.producer, abort.failed_step, abort.reason)
         if saga.requested_at is None:
             # Nothing reserved yet: remembered, and reported when the request arrives.
             await sagas.aborted(*record, outcome=None)
-            log.info("saga.abort_remembered", saga_id=str(event.saga_id), outcome=saga.outcome)
+            log.info("saga.abort_remembered", saga_id=str(saga_id), outcome=saga.outcome)
             return
         if saga.outcome == "rejected":
             # Our own refusal: nothing to undo, but the api counts every participant's report.
@@ -123,7 +121,7 @@ class SagaReactions:
             return
         cancelled: UUID | None = None
         repository = SubscriptionRepository(conn)
-        for subscription in await repository.by_saga(event.saga_id, lock=True):
+        for subscription in await repository.by_saga(saga_id, lock=True):
             if subscription.tenant_id != event.tenant_id:
                 continue
             if subscription.move_to(Status.CANCELLED, event.occurred_at):
@@ -132,4 +130,4 @@ class SagaReactions:
         await sagas.aborted(*record, outcome="compensated")
         compensated = SubscriptionCompensated(subscription_id=str(cancelled) if cancelled else None)
         await self._announce(conn, event, compensated)
-        log.info("saga.compensated", saga_id=str(event.saga_id), subscription_id=str(cancelled))
+        log.info("saga.compensated", saga_id=str(saga_id), subscription_id=str(cancelled))

@@ -8,8 +8,8 @@ from uuid import UUID
 import msgspec
 
 from arcadia_billing.commands.subscriptions import Attachment, PlanChange
-from arcadia_billing.domain import Subscription
-from arcadia_billing.prices import Addon, AddonLine, AddonPrice, Plan, PlanVersion, Proration
+from arcadia_billing.domain.prices import Addon, AddonLine, AddonPrice, Plan, PlanVersion, Proration
+from arcadia_billing.domain.subscriptions import Subscription
 
 
 class Out(msgspec.Struct, frozen=True, kw_only=True):

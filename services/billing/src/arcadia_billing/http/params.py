@@ -8,7 +8,7 @@ from uuid import UUID
 from litestar.params import PathParameter, QueryParameter
 
 from arcadia_billing.adapters.margin import MarginBy
-from arcadia_billing.api.requests import CODE, PRINTABLE
+from arcadia_billing.http.schemas.requests import CODE, PRINTABLE
 
 CodePath = Annotated[str, PathParameter(pattern=CODE, max_length=63)]
 VersionPath = Annotated[int, PathParameter(ge=1, le=1_000_000)]

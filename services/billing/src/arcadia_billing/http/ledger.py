@@ -7,8 +7,10 @@ from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK
 
 from arcadia_billing.adapters.margin import MarginBy
-from arcadia_billing.api.facade import BillingDep
-from arcadia_billing.api.ledger_responses import (
+from arcadia_billing.domain.money import Money
+from arcadia_billing.http.facade import BillingDep
+from arcadia_billing.http.params import BeforeId, By, Limit, OptionalTenantQuery, TenantPath
+from arcadia_billing.http.schemas.ledger_responses import (
     BalanceOut,
     BalancesOut,
     ClosedPeriodOut,
@@ -19,16 +21,14 @@ from arcadia_billing.api.ledger_responses import (
     MarginOut,
     MarginRowOut,
 )
-from arcadia_billing.api.params import BeforeId, By, Limit, OptionalTenantQuery, TenantPath
-from arcadia_billing.api.problems import documented
-from arcadia_billing.api.requests import ClosePeriods, GrantCredit
-from arcadia_billing.money import Money
+from arcadia_billing.http.schemas.requests import ClosePeriods, GrantCredit
+from arcadia_platform.problems import problem_responses
 
 
 class LedgerController(Controller):
     tags = ["ledger"]
 
-    @get("/balances", responses=documented())
+    @get("/balances", responses=problem_responses())
     async def balances(
         self, billing: BillingDep, tenant_id: OptionalTenantQuery = None
     ) -> BalancesOut:
@@ -36,13 +36,13 @@ class LedgerController(Controller):
         found = await billing.ledger.balances(tenant_id)
         return BalancesOut(balances=[BalanceOut.of(b) for b in found])
 
-    @get("/tenants/{tenant_id:str}/balance", responses=documented())
+    @get("/tenants/{tenant_id:str}/balance", responses=problem_responses())
     async def tenant_balance(self, billing: BillingDep, tenant_id: TenantPath) -> BalancesOut:
         """One tenant's balance per currency: the sum of its ledger (empty: nothing yet)."""
         found = await billing.ledger.balances(tenant_id)
         return BalancesOut(balances=[BalanceOut.of(b) for b in found])
 
-    @get("/tenants/{tenant_id:str}/ledger", responses=documented())
+    @get("/tenants/{tenant_id:str}/ledger", responses=problem_responses())
     async def tenant_ledger(
         self,
         billing: BillingDep,
@@ -58,7 +58,7 @@ class LedgerController(Controller):
             next_before_id=entries[-1].id if len(entries) == limit else None,
         )
 
-    @post("/tenants/{tenant_id:str}/credits", responses=documented())
+    @post("/tenants/{tenant_id:str}/credits", responses=problem_responses())
     async def grant_credit(
         self, billing: BillingDep, tenant_id: TenantPath, data: JSONBody[GrantCredit]
     ) -> CreditOut:
@@ -73,7 +73,7 @@ class LedgerController(Controller):
         found = await billing.ledger.balances(tenant_id)
         return CreditOut(created=created, balances=[BalanceOut.of(b) for b in found])
 
-    @get("/margin", responses=documented())
+    @get("/margin", responses=problem_responses())
     async def margin(
         self,
         billing: BillingDep,
@@ -84,7 +84,7 @@ class LedgerController(Controller):
         rows = await billing.ledger.margin(by, tenant_id)
         return MarginOut(by=by.value, rows=[MarginRowOut.of(r) for r in rows])
 
-    @post("/periods/close", status_code=HTTP_200_OK, responses=documented(422))
+    @post("/periods/close", status_code=HTTP_200_OK, responses=problem_responses(422))
     async def close_periods(
         self, billing: BillingDep, data: JSONBody[ClosePeriods]
     ) -> ClosePeriodsOut:

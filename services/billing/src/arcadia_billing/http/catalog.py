@@ -6,17 +6,17 @@ from litestar import Controller, get, post
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK
 
-from arcadia_billing.api.facade import BillingDep
-from arcadia_billing.api.params import CodePath, VersionPath
-from arcadia_billing.api.problems import documented
-from arcadia_billing.api.requests import (
+from arcadia_billing.domain.money import Money
+from arcadia_billing.http.facade import BillingDep
+from arcadia_billing.http.params import CodePath, VersionPath
+from arcadia_billing.http.schemas.requests import (
     NewAddon,
     NewAddonPrice,
     NewPlan,
     NewPlanVersion,
     OperatorAction,
 )
-from arcadia_billing.api.responses import (
+from arcadia_billing.http.schemas.responses import (
     AddonOut,
     AddonPriceOut,
     AddonsOut,
@@ -24,7 +24,7 @@ from arcadia_billing.api.responses import (
     PlanOut,
     PlanVersionOut,
 )
-from arcadia_billing.money import Money
+from arcadia_platform.problems import problem_responses
 
 
 class CatalogController(Controller):
@@ -40,11 +40,11 @@ class CatalogController(Controller):
             plans=[PlanOut.of(p, now) for p in plans], addons=[AddonOut.of(a, now) for a in addons]
         )
 
-    @get("/plans/{code:str}", responses=documented(404))
+    @get("/plans/{code:str}", responses=problem_responses(404))
     async def get_plan(self, billing: BillingDep, code: CodePath) -> PlanOut:
         return PlanOut.of(await billing.catalog.plan(code), billing.now())
 
-    @post("/plans", responses=documented(409))
+    @post("/plans", responses=problem_responses(409))
     async def add_plan(self, billing: BillingDep, data: JSONBody[NewPlan]) -> PlanOut:
         """A new plan with its version 1 (operators)."""
         plan = await billing.catalog.add_plan(
@@ -57,7 +57,7 @@ class CatalogController(Controller):
         )
         return PlanOut.of(plan, billing.now())
 
-    @post("/plans/{code:str}/versions", responses=documented(404, 422))
+    @post("/plans/{code:str}/versions", responses=problem_responses(404, 422))
     async def add_plan_version(
         self, billing: BillingDep, code: CodePath, data: JSONBody[NewPlanVersion]
     ) -> PlanVersionOut:
@@ -75,7 +75,7 @@ class CatalogController(Controller):
     @post(
         "/plans/{code:str}/versions/{version:int}/retire",
         status_code=HTTP_200_OK,
-        responses=documented(404),
+        responses=problem_responses(404),
     )
     async def retire_plan_version(
         self,
@@ -93,7 +93,7 @@ class CatalogController(Controller):
         now = billing.now()
         return AddonsOut(addons=[AddonOut.of(a, now) for a in await billing.catalog.addons()])
 
-    @post("/addons", responses=documented(409))
+    @post("/addons", responses=problem_responses(409))
     async def add_addon(self, billing: BillingDep, data: JSONBody[NewAddon]) -> AddonOut:
         """A new add-on with its first price (operators)."""
         addon = await billing.catalog.add_addon(
@@ -101,7 +101,7 @@ class CatalogController(Controller):
         )
         return AddonOut.of(addon, billing.now())
 
-    @post("/addons/{code:str}/prices", responses=documented(404, 409, 422))
+    @post("/addons/{code:str}/prices", responses=problem_responses(404, 409, 422))
     async def change_addon_price(
         self, billing: BillingDep, code: CodePath, data: JSONBody[NewAddonPrice]
     ) -> AddonPriceOut:

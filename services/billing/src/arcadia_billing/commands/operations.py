@@ -8,10 +8,10 @@ from uuid import UUID
 
 from arcadia_billing.adapters.catalog import CatalogRepository
 from arcadia_billing.adapters.projections import TenantProjection
+from arcadia_billing.adapters.publisher import Publisher
 from arcadia_billing.adapters.subscriptions import SubscriptionRepository
-from arcadia_billing.domain import Status, Subscription
-from arcadia_billing.errors import TenantInBadStandingError
-from arcadia_billing.publisher import Publisher
+from arcadia_billing.domain.errors import TenantInBadStandingError
+from arcadia_billing.domain.subscriptions import Status, Subscription
 from arcadia_contracts import Envelope, Event
 from arcadia_contracts.events.billing import SubscriptionActivated, SubscriptionCancelled
 from arcadia_platform.db import Connection

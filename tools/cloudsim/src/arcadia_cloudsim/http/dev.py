@@ -6,7 +6,7 @@ from typing import Any
 
 from litestar import Controller, Request, delete, get, post
 
-from arcadia_cloudsim.deps import Sim
+from arcadia_cloudsim.http.deps import Sim
 from arcadia_cloudsim.schemas import ConfigBody, FaultBody, decode
 
 AnyRequest = Request[Any, Any, Any]

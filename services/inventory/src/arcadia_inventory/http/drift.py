@@ -11,9 +11,9 @@ from litestar.di import NamedDependency
 from arcadia_inventory.adapters.digitalocean import droplet_reader
 from arcadia_inventory.adapters.queries import InventoryQueries
 from arcadia_inventory.config import InventorySettings
-from arcadia_inventory.controllers.query import parse_query
-from arcadia_inventory.controllers.schemas import DriftView, NoQuery
 from arcadia_inventory.drift import detect_drift
+from arcadia_inventory.http.query import parse_query
+from arcadia_inventory.http.schemas import DriftView, NoQuery
 from arcadia_platform.logs import get_logger
 
 log = get_logger(__name__)

@@ -6,11 +6,11 @@ from litestar import Controller, get, post
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK
 
-from arcadia_billing.api.facade import BillingDep
-from arcadia_billing.api.params import DeploymentPath, TenantQuery
-from arcadia_billing.api.problems import documented
-from arcadia_billing.api.requests import AttachAddons, ChangePlan, Subscribe, addon_pairs
-from arcadia_billing.api.responses import AttachmentOut, PlanChangeOut, SubscriptionOut
+from arcadia_billing.http.facade import BillingDep
+from arcadia_billing.http.params import DeploymentPath, TenantQuery
+from arcadia_billing.http.schemas.requests import AttachAddons, ChangePlan, Subscribe, addon_pairs
+from arcadia_billing.http.schemas.responses import AttachmentOut, PlanChangeOut, SubscriptionOut
+from arcadia_platform.problems import problem_responses
 
 SUBSCRIPTION = "/deployments/{deployment_id:uuid}/subscription"
 
@@ -18,7 +18,7 @@ SUBSCRIPTION = "/deployments/{deployment_id:uuid}/subscription"
 class SubscriptionController(Controller):
     tags = ["subscriptions"]
 
-    @post("/subscriptions", responses=documented(409, 422))
+    @post("/subscriptions", responses=problem_responses(409, 422))
     async def subscribe(self, billing: BillingDep, data: JSONBody[Subscribe]) -> SubscriptionOut:
         """Subscribe a deployment directly: active at once, add-on prices snapshotted."""
         subscription = await billing.subscriptions.subscribe(
@@ -31,14 +31,16 @@ class SubscriptionController(Controller):
         )
         return SubscriptionOut.of(subscription)
 
-    @get(SUBSCRIPTION, responses=documented(404))
+    @get(SUBSCRIPTION, responses=problem_responses(404))
     async def get_subscription(
         self, billing: BillingDep, deployment_id: DeploymentPath, tenant_id: TenantQuery
     ) -> SubscriptionOut:
         """The deployment's subscription; 404 if it has none or it is another tenant's."""
         return SubscriptionOut.of(await billing.subscriptions.get(tenant_id, deployment_id))
 
-    @post(f"{SUBSCRIPTION}/plan", status_code=HTTP_200_OK, responses=documented(404, 409, 422))
+    @post(
+        f"{SUBSCRIPTION}/plan", status_code=HTTP_200_OK, responses=problem_responses(404, 409, 422)
+    )
     async def change_plan(
         self, billing: BillingDep, deployment_id: DeploymentPath, data: JSONBody[ChangePlan]
     ) -> PlanChangeOut:
@@ -52,7 +54,11 @@ class SubscriptionController(Controller):
         )
         return PlanChangeOut.of(change)
 
-    @post(f"{SUBSCRIPTION}/addons", status_code=HTTP_200_OK, responses=documented(404, 409, 422))
+    @post(
+        f"{SUBSCRIPTION}/addons",
+        status_code=HTTP_200_OK,
+        responses=problem_responses(404, 409, 422),
+    )
     async def attach_addons(
         self, billing: BillingDep, deployment_id: DeploymentPath, data: JSONBody[AttachAddons]
     ) -> AttachmentOut:

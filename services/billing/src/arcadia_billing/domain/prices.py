@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from arcadia_billing.money import Money
-from arcadia_billing.period import Period
+from arcadia_billing.domain.money import Money
+from arcadia_billing.domain.period import Period
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,9 +8,9 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
-from arcadia_billing.domain import Subscription
-from arcadia_billing.money import Money, prorate
-from arcadia_billing.prices import AddonLine, PeriodCharge, Proration
+from arcadia_billing.domain.money import Money, prorate
+from arcadia_billing.domain.prices import AddonLine, PeriodCharge, Proration
+from arcadia_billing.domain.subscriptions import Subscription
 
 
 class EntryKind(StrEnum):

@@ -9,16 +9,16 @@ from enum import StrEnum
 from typing import Final
 from uuid import UUID, uuid4
 
-from arcadia_billing.errors import (
+from arcadia_billing.domain.errors import (
     CurrencyError,
     InvalidRequestError,
     InvalidTransitionError,
     PlanRetiredError,
     SubscriptionCancelledError,
 )
-from arcadia_billing.money import Money, prorate
-from arcadia_billing.period import Period, trial_end, utc
-from arcadia_billing.prices import (
+from arcadia_billing.domain.money import Money, prorate
+from arcadia_billing.domain.period import Period, trial_end, utc
+from arcadia_billing.domain.prices import (
     AddonLine,
     AddonPrice,
     ChargeLine,

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 import msgspec
 from litestar import Request
 
-from arcadia_inventory.controllers.problem import ProblemError
+from arcadia_platform.problems import ProblemError
 
 Q = TypeVar("Q", bound=msgspec.Struct)
 

@@ -7,10 +7,10 @@ from typing import Annotated, Any
 from litestar import Controller, Request, delete, get, post
 from litestar.params import FromPath, FromQuery, QueryParameter
 
-from arcadia_cloudsim.deps import Sim
 from arcadia_cloudsim.errors import ApiError
-from arcadia_cloudsim.fault_effects import fail_if_status_fault, hang_if_timeout
 from arcadia_cloudsim.faults import Operation
+from arcadia_cloudsim.http.deps import Sim
+from arcadia_cloudsim.http.fault_effects import fail_if_status_fault, hang_if_timeout
 from arcadia_cloudsim.schemas import CreateDropletBody, decode
 from arcadia_cloudsim.validation import check_droplet
 from arcadia_cloudsim.views import page_links

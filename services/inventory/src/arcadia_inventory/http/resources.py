@@ -10,9 +10,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 
 from arcadia_inventory.adapters.queries import InventoryQueries, ResourceFilter
-from arcadia_inventory.controllers.problem import ProblemError
-from arcadia_inventory.controllers.query import parse_query
-from arcadia_inventory.controllers.schemas import ResourcePage, ResourceQuery, ResourceView
+from arcadia_inventory.http.query import parse_query
+from arcadia_inventory.http.schemas import ResourcePage, ResourceQuery, ResourceView
+from arcadia_platform.problems import ProblemError
 
 
 class ResourceController(Controller):

@@ -7,10 +7,10 @@ from typing import Final
 from litestar import Router
 from litestar.di import Provide
 
-from arcadia_billing.api.catalog import CatalogController
-from arcadia_billing.api.facade import Billing
-from arcadia_billing.api.ledger import LedgerController
-from arcadia_billing.api.subscriptions import SubscriptionController
+from arcadia_billing.http.catalog import CatalogController
+from arcadia_billing.http.facade import Billing
+from arcadia_billing.http.ledger import LedgerController
+from arcadia_billing.http.subscriptions import SubscriptionController
 
 PREFIX: Final = "/internal/v1"
 

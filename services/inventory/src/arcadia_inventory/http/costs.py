@@ -8,8 +8,8 @@ from litestar import Request, get
 from litestar.di import NamedDependency
 
 from arcadia_inventory.adapters.queries import InventoryQueries
-from arcadia_inventory.controllers.query import parse_query
-from arcadia_inventory.controllers.schemas import CostQuery, CostReport
+from arcadia_inventory.http.query import parse_query
+from arcadia_inventory.http.schemas import CostQuery, CostReport
 
 
 @get("/costs")

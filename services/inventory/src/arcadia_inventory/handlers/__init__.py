@@ -1,0 +1,1 @@
+"""Inventory's reactions to saga events; routes.py says which reacts to what."""

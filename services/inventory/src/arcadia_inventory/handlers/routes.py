@@ -1,0 +1,37 @@
+"""ROUTES: the one table of which inventory handler reacts to which event on which topic."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Final
+
+from arcadia_contracts import topics
+from arcadia_contracts.events.deployments import DeploymentTeardownRequested, ProvisioningAborted
+from arcadia_contracts.events.provisioner import DropletActive
+from arcadia_inventory.handlers.common import Publish
+from arcadia_inventory.handlers.compensation import (
+    release_aborted_saga,
+    release_torn_down_deployment,
+)
+from arcadia_inventory.handlers.registration import register_droplet
+from arcadia_platform.consumer import Routes
+
+# Every participant announces its own failure on its own topic; inventory hears them all.
+ABORT_TOPICS = (topics.DEPLOYMENTS, topics.BILLING, topics.PROVISIONER, topics.INVENTORY)
+
+
+def register_routes(routes: Routes, publish: Publish) -> Routes:
+    """Fill `routes` (the runtime's) with inventory's table; each handler publishes via `publish`."""
+    routes.on(topics.PROVISIONER, DropletActive, partial(register_droplet, publish=publish))
+    for topic in ABORT_TOPICS:
+        routes.on(topic, ProvisioningAborted, partial(release_aborted_saga, publish=publish))
+    routes.on(
+        topics.DEPLOYMENTS,
+        DeploymentTeardownRequested,
+        partial(release_torn_down_deployment, publish=publish),
+    )
+    return routes
+
+
+# The table, as the composition root applies it: app.py calls ROUTES(routes, publish).
+ROUTES: Final = register_routes
