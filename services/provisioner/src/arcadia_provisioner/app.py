@@ -15,9 +15,9 @@ from arcadia_contracts.events.deployments import (
 )
 from arcadia_contracts.events.inventory import ResourceLinked
 from arcadia_platform.consumer import Routes
+from arcadia_platform.digitalocean import DigitalOceanClient, DigitalOceanConfig
 from arcadia_platform.http import service_app
 from arcadia_platform.runtime import ServiceRuntime
-from arcadia_provisioner.adapters.digitalocean import DigitalOceanClient, DigitalOceanConfig
 from arcadia_provisioner.config import ProvisionerSettings
 from arcadia_provisioner.handlers import ProvisionerHandlers
 from arcadia_provisioner.jobs import JobWorker

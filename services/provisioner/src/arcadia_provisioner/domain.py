@@ -1,9 +1,7 @@
-"""Provisioner rules: names, tags and DNS names derived from a saga, and job retry policy."""
+"""Provisioner rules: names, tags and DNS names derived from a saga, and job kinds."""
 
 from __future__ import annotations
 
-import random
-from dataclasses import dataclass
 from enum import StrEnum
 from uuid import UUID
 
@@ -49,13 +47,3 @@ def dns_name(slug: str, tenant_id: str) -> str:
 def dns_label(value: str) -> str:
     label = "".join(c if c.isalnum() else "-" for c in value.lower()).strip("-")
     return label[:63] or "tenant"
-
-
-@dataclass(frozen=True)
-class Backoff:
-    base_s: float = 0.05
-    max_s: float = 2.0
-
-    def delay(self, attempt: int) -> float:
-        capped = min(self.max_s, self.base_s * 2.0 ** max(0, attempt - 1))
-        return capped * (0.5 + random.random() / 2)

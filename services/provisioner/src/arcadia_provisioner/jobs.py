@@ -29,22 +29,22 @@ from arcadia_contracts.events.provisioner import (
     DropletCreated,
     DropletDestroyed,
 )
+from arcadia_platform.backoff import Backoff
 from arcadia_platform.db import Connection
-from arcadia_platform.faults import CrashPoints
-from arcadia_platform.logs import get_logger
-from arcadia_platform.outbox import Outbox
-from arcadia_provisioner.adapters import repository as repo
-from arcadia_provisioner.adapters.digitalocean.errors import (
+from arcadia_platform.digitalocean.errors import (
     DropletFailedError,
     ProviderError,
     ProviderRejectedError,
 )
+from arcadia_platform.faults import CrashPoints
+from arcadia_platform.logs import get_logger
+from arcadia_platform.outbox import Outbox
+from arcadia_provisioner.adapters import repository as repo
 from arcadia_provisioner.config import ProvisionerSettings
 from arcadia_provisioner.domain import (
     DNS_TTL_S,
     DROPLET_IMAGE,
     STEP_OF_JOB,
-    Backoff,
     JobKind,
     dns_name,
     droplet_name,
@@ -180,7 +180,7 @@ class JobWorker:
         if job["expired"] or out_of_attempts:
             await self._give_up(conn, job, kind, subject, error)
             return
-        await repo.retry_later(conn, job["id"], self._backoff.delay(job["attempts"]), error)
+        await repo.retry_later(conn, job["id"], self._backoff.delay(job["attempts"] - 1), error)
 
     async def _give_up(
         self, conn: Connection, job: Any, kind: JobKind, subject: Any, error: str

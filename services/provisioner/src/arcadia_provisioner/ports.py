@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from arcadia_provisioner.adapters.digitalocean.models import DomainRecord, Droplet
+from arcadia_platform.digitalocean.models import DomainRecord, Droplet
 
 
 class CloudProvider(Protocol):

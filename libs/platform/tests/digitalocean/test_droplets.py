@@ -9,22 +9,15 @@ from typing import Any
 import pytest
 
 from arcadia_cloudsim.admin import SimAdmin
-from arcadia_provisioner.adapters.digitalocean import (
+from arcadia_platform.digitalocean import (
     DigitalOceanClient,
     DropletFailedError,
     DropletNotActiveError,
     ProviderRejectedError,
 )
-from arcadia_provisioner.adapters.digitalocean.testing import FakeTime
-from arcadia_provisioner.ports import CloudProvider
+from libs.platform.tests.digitalocean.fake_time import FakeTime
 
 SPEC: dict[str, Any] = {"region": "nyc3", "size": "s-1vcpu-1gb", "image": "ubuntu-24-04-x64"}
-
-
-async def test_the_client_is_the_sagas_cloud_provider(client: DigitalOceanClient) -> None:
-    provider: CloudProvider = client  # checked by mypy: the saga's port is satisfied
-
-    assert provider is client
 
 
 async def test_create_then_wait_until_active_gives_an_ip(client: DigitalOceanClient) -> None:

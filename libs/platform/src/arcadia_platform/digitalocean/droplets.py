@@ -7,13 +7,14 @@ from typing import Any
 
 import msgspec
 
-from arcadia_provisioner.adapters.digitalocean.base import ApiBase, decode, log
-from arcadia_provisioner.adapters.digitalocean.errors import (
+from arcadia_platform.digitalocean.base import ApiBase, decode, log
+from arcadia_platform.digitalocean.errors import (
     DropletFailedError,
     DropletNotActiveError,
     ProviderRejectedError,
+    ProviderUnavailableError,
 )
-from arcadia_provisioner.adapters.digitalocean.models import (
+from arcadia_platform.digitalocean.models import (
     Droplet,
     DropletEnvelope,
     DropletPage,
@@ -45,6 +46,17 @@ class DropletCalls(ApiBase):
             # The next-page link carries every query parameter already.
             url, params = next_page(page.links), None
         return found
+
+    async def list_droplets(self, *, max_pages: int = 10_000) -> list[Droplet]:
+        """Every droplet of the account, by numbered pages (for drift, which reads them all)."""
+        found: list[Droplet] = []
+        for number in range(1, max_pages + 1):
+            params = {"page": number, "per_page": self._config.page_size}
+            page = decode(_droplet_page, await self._api.send("GET", "/v2/droplets", params=params))
+            found.extend(d.to_droplet() for d in page.droplets)
+            if not page.has_more(len(found)):
+                return found
+        raise ProviderUnavailableError(f"more than {max_pages} pages of droplets")
 
     async def get_droplet(self, droplet_id: int) -> Droplet:
         """The droplet; a missing one raises ProviderRejectedError with status 404."""
