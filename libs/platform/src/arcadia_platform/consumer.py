@@ -47,9 +47,13 @@ INVALID_EVENT = "invalid_event"
 class InvalidEventError(Exception):
     """Raised by a handler when an event breaks its contract's rules (e.g. a negative amount).
 
-    The event is dead-lettered at once with reason `invalid_event`: no retry would change it. Its
-    transaction rolls back, inbox row included, so nothing of it is recorded.
+    The event is dead-lettered at once with `reason` (default `invalid_event`): no retry would
+    change it. Its transaction rolls back, inbox row included, so nothing of it is recorded.
     """
+
+    def __init__(self, detail: str, *, reason: str = INVALID_EVENT) -> None:
+        super().__init__(detail)
+        self.reason = reason
 
 
 @dataclass
@@ -159,7 +163,7 @@ class InboxConsumer:
                 await asyncio.sleep(self._retry.backoff_max_s)
                 raise  # nack: the message is redelivered, nothing is lost
             except InvalidEventError as exc:
-                await self._dead_letter(record, INVALID_EVENT, str(exc))
+                await self._dead_letter(record, exc.reason, str(exc))
                 return
             except Exception as exc:
                 if attempt >= self._retry.max_attempts:
