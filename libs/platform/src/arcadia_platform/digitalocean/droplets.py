@@ -82,17 +82,15 @@ class DropletCalls(ApiBase):
         size: str,
         image: str | int,
         tags: Sequence[str] = (),
-        look_first: bool = True,
     ) -> Droplet:
         """The droplet named `name` tagged `tag` (plus `tags`), created only if none exists.
 
-        `look_first=False` skips the lookup before the first create: only for a caller that
-        knows no earlier call can have made it (e.g. a job's first attempt).
+        It always looks the droplet up by `tag` first: an earlier call (a crash, a timeout, a
+        lost answer) may have created it, and only the look-up can tell.
         """
-        if look_first:
-            existing = await self._droplet_named(name, tag)
-            if existing is not None:
-                return existing
+        existing = await self._droplet_named(name, tag)
+        if existing is not None:
+            return existing
         all_tags = [tag, *(t for t in tags if t != tag)]
 
         async def create() -> Droplet:

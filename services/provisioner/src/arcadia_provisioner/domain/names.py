@@ -1,28 +1,11 @@
-"""Provisioner rules: names, tags and DNS names derived from a saga, and job kinds."""
+"""Names derived from a saga: the droplet's name and tags, the DNS record's name."""
 
 from __future__ import annotations
 
-from enum import StrEnum
 from uuid import UUID
 
 DROPLET_IMAGE = "ubuntu-24-04-x64"
 DNS_TTL_S = 300
-
-
-class JobKind(StrEnum):
-    CREATE_DROPLET = "create_droplet"
-    WAIT_DROPLET = "wait_droplet_active"
-    POINT_DNS = "point_dns"
-    COMPENSATE = "compensate"
-    TEARDOWN = "teardown"
-
-
-# The saga step a job belongs to, as DESIGN.md names it (for ProvisioningAborted.failed_step).
-STEP_OF_JOB = {
-    JobKind.CREATE_DROPLET: "create_droplet",
-    JobKind.WAIT_DROPLET: "wait_droplet_active",
-    JobKind.POINT_DNS: "point_dns",
-}
 
 
 def droplet_name(saga_id: UUID, slug: str) -> str:
