@@ -57,6 +57,19 @@ async def test_list_by_tag_finds_only_tagged_droplets(client: DigitalOceanClient
     assert await client.list_droplets_by_tag("saga:none") == []
 
 
+async def test_list_droplets_reads_every_numbered_page(
+    make_client: Callable[..., DigitalOceanClient], admin: SimAdmin
+) -> None:
+    small_pages = make_client(page_size=2)
+    for name in ("p1", "p2", "p3", "p4", "p5"):
+        await small_pages.create_droplet(name, tags=[f"saga:{name}"], **SPEC)
+
+    found = await small_pages.list_droplets()
+
+    assert sorted(d.name for d in found) == ["p1", "p2", "p3", "p4", "p5"]
+    assert (await admin.state())["calls"]["droplets.list"] == 3
+
+
 async def test_list_by_tag_follows_pages(
     make_client: Callable[..., DigitalOceanClient], admin: SimAdmin
 ) -> None:

@@ -38,7 +38,7 @@ def create_app(settings: ProvisionerSettings) -> Litestar:
         for worker in workers:
             worker.wake()
 
-    ROUTES(routes, settings, runtime.outbox, wake)
+    ROUTES(routes, settings, runtime.outbox)
     runtime.after_commit_hooks.append(wake)
 
     async def run_worker() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Final
 
 from arcadia_contracts import topics
@@ -22,11 +21,9 @@ from arcadia_provisioner.handlers.saga import SagaReactions
 ABORT_TOPICS = (topics.DEPLOYMENTS, topics.BILLING, topics.INVENTORY)
 
 
-def register_routes(
-    routes: Routes, settings: ProvisionerSettings, outbox: Outbox, wake: Callable[[], None]
-) -> Routes:
+def register_routes(routes: Routes, settings: ProvisionerSettings, outbox: Outbox) -> Routes:
     """Fill `routes` (the runtime's, created before the reactions can be) with the table."""
-    saga = SagaReactions(settings, outbox, wake)
+    saga = SagaReactions(settings, outbox)
     routes.on(topics.DEPLOYMENTS, DeploymentProvisioningRequested, saga.provisioning_requested)
     routes.on(topics.DEPLOYMENTS, DeploymentTeardownRequested, saga.teardown_requested)
     routes.on(topics.BILLING, SubscriptionReserved, saga.subscription_reserved)

@@ -29,18 +29,19 @@ from arcadia_provisioner.ports import ProvisioningStore
 
 
 class SagaReactions:
-    """Each reaction has the (connection, envelope) shape the inbox consumer calls."""
+    """Each reaction has the (connection, envelope) shape the inbox consumer calls.
+
+    The worker is woken by the runtime's after-commit hook, once the scheduled job is visible.
+    """
 
     def __init__(
         self,
         settings: ProvisionerSettings,
         outbox: Outbox,
-        wake: Callable[[], None],
         store: Callable[[Connection, Outbox], ProvisioningStore] = PgProvisioningStore,
     ) -> None:
         self._settings = settings
         self._outbox = outbox
-        self._wake = wake
         self._store = store
 
     async def provisioning_requested(self, conn: Connection, event: Envelope) -> None:
