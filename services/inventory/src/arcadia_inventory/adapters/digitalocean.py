@@ -62,11 +62,14 @@ async def droplet_reader(
     requests_per_minute: int | None = None,
 ) -> AsyncIterator[DropletReader]:
     """A reader with its own client (and HTTP connections), closed on exit."""
+    retries = max(1, max_attempts) - 1
     config = DigitalOceanConfig(
         base_url=base_url,
         token=token,
         timeout_s=timeout_s,
-        max_retries=max(1, max_attempts) - 1,
+        max_retries=retries,
+        # 429s are waited out as often as failures are retried: a drift read stays short.
+        max_rate_limit_waits=retries,
         backoff_base_s=BACKOFF_BASE_S,
         backoff_max_s=BACKOFF_MAX_S,
         requests_per_minute=requests_per_minute,
