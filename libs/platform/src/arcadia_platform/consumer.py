@@ -12,7 +12,6 @@ unreachable) are not the message's fault: the message is redelivered until they 
 from __future__ import annotations
 
 import asyncio
-import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +23,7 @@ from faststream.kafka.annotations import KafkaMessage
 
 from arcadia_contracts import Envelope, Event
 from arcadia_contracts.codec import REGISTRY, Registry
+from arcadia_platform.backoff import Backoff
 from arcadia_platform.db import DATABASE_UNAVAILABLE, Connection
 from arcadia_platform.dlq import DeadLetters, first_dead_letter
 from arcadia_platform.faults import NO_FAULTS, CrashPoints
@@ -76,8 +76,7 @@ class RetryPolicy:
     backoff_max_s: float = 2.0
 
     def delay(self, attempt: int) -> float:
-        capped = min(self.backoff_max_s, self.backoff_base_s * 2.0 ** (attempt - 1))
-        return capped * (0.5 + random.random() / 2)  # jitter: spread retries of many consumers
+        return Backoff(self.backoff_base_s, self.backoff_max_s).delay(attempt - 1)
 
 
 class InboxConsumer:

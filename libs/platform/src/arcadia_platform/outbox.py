@@ -25,6 +25,7 @@ import asyncpg
 from aiokafka import AIOKafkaProducer
 
 from arcadia_contracts import Envelope, encode
+from arcadia_platform.backoff import Backoff
 from arcadia_platform.db import Connection
 from arcadia_platform.faults import NO_FAULTS, CrashPoints
 from arcadia_platform.logs import get_logger
@@ -33,6 +34,8 @@ from arcadia_platform.topicnames import TopicNames
 
 log = get_logger(__name__)
 RELAY_LOCK_KEY = 0x0A2C0B0C
+# Between relay attempts while the broker or database is down.
+_RELAY_BACKOFF = Backoff(base_s=0.1, max_s=5.0)
 # aiokafka's own default `max_request_size`, and the broker's default message.max.bytes (~1 MiB).
 DEFAULT_MAX_REQUEST_BYTES = 1_048_576
 # What a produce request carries besides the event's encoded value: the record batch header
@@ -251,7 +254,7 @@ class OutboxRelay:
             except Exception as exc:  # broker or database down: rows stay unsent, try again
                 failures += 1
                 log.warning("outbox.relay_failed", error=repr(exc), failures=failures)
-                await asyncio.sleep(min(0.1 * 2**failures, 5.0))
+                await asyncio.sleep(_RELAY_BACKOFF.delay(failures))
                 continue
             if settled >= self._batch_size:
                 continue

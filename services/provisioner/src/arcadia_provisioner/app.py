@@ -6,21 +6,13 @@ from pathlib import Path
 
 from litestar import Litestar
 
-from arcadia_contracts import topics
-from arcadia_contracts.events.billing import SubscriptionReserved
-from arcadia_contracts.events.deployments import (
-    DeploymentProvisioningRequested,
-    DeploymentTeardownRequested,
-    ProvisioningAborted,
-)
-from arcadia_contracts.events.inventory import ResourceLinked
 from arcadia_platform.consumer import Routes
+from arcadia_platform.digitalocean import DigitalOceanClient, DigitalOceanConfig
 from arcadia_platform.http import service_app
 from arcadia_platform.runtime import ServiceRuntime
-from arcadia_provisioner.adapters.digitalocean import DigitalOceanClient, DigitalOceanConfig
 from arcadia_provisioner.config import ProvisionerSettings
-from arcadia_provisioner.handlers import ProvisionerHandlers
-from arcadia_provisioner.jobs import JobWorker
+from arcadia_provisioner.handlers.routes import ROUTES
+from arcadia_provisioner.worker import JobWorker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -46,13 +38,7 @@ def create_app(settings: ProvisionerSettings) -> Litestar:
         for worker in workers:
             worker.wake()
 
-    handlers = ProvisionerHandlers(settings, wake)
-    routes.on(topics.DEPLOYMENTS, DeploymentProvisioningRequested, handlers.provisioning_requested)
-    routes.on(topics.DEPLOYMENTS, DeploymentTeardownRequested, handlers.teardown_requested)
-    routes.on(topics.BILLING, SubscriptionReserved, handlers.subscription_reserved)
-    routes.on(topics.INVENTORY, ResourceLinked, handlers.resource_linked)
-    for topic in (topics.DEPLOYMENTS, topics.BILLING, topics.INVENTORY):
-        routes.on(topic, ProvisioningAborted, handlers.provisioning_aborted)
+    ROUTES(routes, settings, runtime.outbox)
     runtime.after_commit_hooks.append(wake)
 
     async def run_worker() -> None:

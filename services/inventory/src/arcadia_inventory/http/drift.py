@@ -34,6 +34,7 @@ async def get_drift(
         settings.do_token,
         timeout_s=settings.do_timeout_s,
         max_attempts=settings.do_max_attempts,
+        requests_per_minute=settings.do_requests_per_minute or None,
     ) as reader:
         droplets = await reader.all()
     active, inactive = await queries.droplets()

@@ -8,15 +8,15 @@ from typing import Any, TypeVar
 import httpx
 import msgspec
 
+from arcadia_platform.backoff import Backoff
+from arcadia_platform.digitalocean.config import DigitalOceanConfig
+from arcadia_platform.digitalocean.errors import ProviderUnavailableError
+from arcadia_platform.digitalocean.transport import Transport
 from arcadia_platform.logs import get_logger
-from arcadia_provisioner.adapters.digitalocean.config import DigitalOceanConfig
-from arcadia_provisioner.adapters.digitalocean.errors import ProviderUnavailableError
-from arcadia_provisioner.adapters.digitalocean.retry import Backoff
-from arcadia_provisioner.adapters.digitalocean.transport import Transport
 
 T = TypeVar("T")
 
-log = get_logger("arcadia_provisioner.adapters.digitalocean")
+log = get_logger("arcadia_platform.digitalocean")
 
 
 def decode(decoder: msgspec.json.Decoder[T], response: httpx.Response) -> T:

@@ -1,30 +1,11 @@
-"""Provisioner rules: names, tags and DNS names derived from a saga, and job retry policy."""
+"""Names derived from a saga: the droplet's name and tags, the DNS record's name."""
 
 from __future__ import annotations
 
-import random
-from dataclasses import dataclass
-from enum import StrEnum
 from uuid import UUID
 
 DROPLET_IMAGE = "ubuntu-24-04-x64"
 DNS_TTL_S = 300
-
-
-class JobKind(StrEnum):
-    CREATE_DROPLET = "create_droplet"
-    WAIT_DROPLET = "wait_droplet_active"
-    POINT_DNS = "point_dns"
-    COMPENSATE = "compensate"
-    TEARDOWN = "teardown"
-
-
-# The saga step a job belongs to, as DESIGN.md names it (for ProvisioningAborted.failed_step).
-STEP_OF_JOB = {
-    JobKind.CREATE_DROPLET: "create_droplet",
-    JobKind.WAIT_DROPLET: "wait_droplet_active",
-    JobKind.POINT_DNS: "point_dns",
-}
 
 
 def droplet_name(saga_id: UUID, slug: str) -> str:
@@ -49,13 +30,3 @@ def dns_name(slug: str, tenant_id: str) -> str:
 def dns_label(value: str) -> str:
     label = "".join(c if c.isalnum() else "-" for c in value.lower()).strip("-")
     return label[:63] or "tenant"
-
-
-@dataclass(frozen=True)
-class Backoff:
-    base_s: float = 0.05
-    max_s: float = 2.0
-
-    def delay(self, attempt: int) -> float:
-        capped = min(self.max_s, self.base_s * 2.0 ** max(0, attempt - 1))
-        return capped * (0.5 + random.random() / 2)

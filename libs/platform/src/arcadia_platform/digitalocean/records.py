@@ -6,8 +6,8 @@ from typing import Any
 
 import msgspec
 
-from arcadia_provisioner.adapters.digitalocean.base import ApiBase, decode, log
-from arcadia_provisioner.adapters.digitalocean.models import (
+from arcadia_platform.digitalocean.base import ApiBase, decode, log
+from arcadia_platform.digitalocean.models import (
     DomainRecord,
     RecordEnvelope,
     RecordPage,

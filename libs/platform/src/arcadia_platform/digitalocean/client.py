@@ -10,18 +10,19 @@ from types import TracebackType
 
 import httpx
 
-from arcadia_provisioner.adapters.digitalocean.config import DigitalOceanConfig
-from arcadia_provisioner.adapters.digitalocean.droplets import DropletCalls
-from arcadia_provisioner.adapters.digitalocean.ratelimit import TokenBucket
-from arcadia_provisioner.adapters.digitalocean.records import RecordCalls
-from arcadia_provisioner.adapters.digitalocean.retry import Backoff
-from arcadia_provisioner.adapters.digitalocean.transport import Transport
+from arcadia_platform.backoff import Backoff
+from arcadia_platform.digitalocean.config import DigitalOceanConfig
+from arcadia_platform.digitalocean.droplets import DropletCalls
+from arcadia_platform.digitalocean.ratelimit import TokenBucket
+from arcadia_platform.digitalocean.records import RecordCalls
+from arcadia_platform.digitalocean.transport import Transport
 
 
 class DigitalOceanClient(DropletCalls, RecordCalls):
     """Speaks DigitalOcean API v2 over httpx; use `async with` or call `aclose()`.
 
-    `sleep`, `clock`, `wall_clock` and `jitter` are there for tests (see testing.FakeTime).
+    `sleep`, `clock`, `wall_clock` and `jitter` are there for tests (see FakeTime in
+    libs/platform/tests/digitalocean/fake_time.py).
     """
 
     def __init__(

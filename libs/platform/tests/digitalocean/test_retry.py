@@ -1,11 +1,11 @@
-"""Backoff bounds and the reading of retry-after / ratelimit-reset headers."""
+"""The reading of retry-after / ratelimit-reset headers."""
 
 from __future__ import annotations
 
 import httpx
 import pytest
 
-from arcadia_provisioner.adapters.digitalocean.retry import Backoff, retry_after_s
+from arcadia_platform.digitalocean.retry import retry_after_s
 
 NOW = 1_700_000_000.0
 
@@ -30,11 +30,3 @@ def test_retry_after_is_read_from_either_header(
     headers: dict[str, str], expected: float | None
 ) -> None:
     assert retry_after_s(response(**headers), NOW) == expected
-
-
-def test_backoff_doubles_up_to_the_cap_and_jitters_below_it() -> None:
-    ceiling = Backoff(base_s=0.1, max_s=1.0, random=lambda: 1.0)
-    floor = Backoff(base_s=0.1, max_s=1.0, random=lambda: 0.0)
-
-    assert [ceiling.delay(n) for n in range(6)] == pytest.approx([0.1, 0.2, 0.4, 0.8, 1.0, 1.0])
-    assert floor.delay(3) == 0.0

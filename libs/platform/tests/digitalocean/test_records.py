@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 
 from arcadia_cloudsim.admin import SimAdmin
-from arcadia_provisioner.adapters.digitalocean import (
+from arcadia_platform.digitalocean import (
     DigitalOceanClient,
     ProviderRejectedError,
     ProviderUnavailableError,
 )
-from arcadia_provisioner.adapters.digitalocean.records import fqdn
-from arcadia_provisioner.adapters.digitalocean.testing import FakeTime
+from arcadia_platform.digitalocean.records import fqdn
+from libs.platform.tests.digitalocean.fake_time import FakeTime
 
 DOMAIN = "apps.arcadia.test"
 HANG_MS = 60_000  # far past the client's timeout

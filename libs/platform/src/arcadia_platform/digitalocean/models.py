@@ -90,6 +90,10 @@ class _Links(Struct):
     pages: _Pages | None = None
 
 
+class _Meta(Struct):
+    total: int
+
+
 class DropletEnvelope(Struct):
     droplet: _WireDroplet
 
@@ -97,6 +101,15 @@ class DropletEnvelope(Struct):
 class DropletPage(Struct):
     droplets: list[_WireDroplet]
     links: _Links = msgspec.field(default_factory=_Links)
+    meta: _Meta | None = None
+
+    def has_more(self, seen: int) -> bool:
+        """Whether pages follow, after `seen` droplets in all: per `meta.total`, else the links."""
+        if not self.droplets:
+            return False
+        if self.meta is not None:
+            return seen < self.meta.total
+        return next_page(self.links) is not None
 
 
 class RecordEnvelope(Struct):

@@ -8,16 +8,17 @@ from typing import Any
 import httpx
 import msgspec
 
-from arcadia_platform.logs import get_logger
-from arcadia_provisioner.adapters.digitalocean.errors import (
+from arcadia_platform.backoff import Backoff
+from arcadia_platform.digitalocean.errors import (
     ProviderRejectedError,
     ProviderUnavailableError,
 )
-from arcadia_provisioner.adapters.digitalocean.models import ErrorBody
-from arcadia_provisioner.adapters.digitalocean.ratelimit import TokenBucket
-from arcadia_provisioner.adapters.digitalocean.retry import Backoff, retry_after_s
+from arcadia_platform.digitalocean.models import ErrorBody
+from arcadia_platform.digitalocean.ratelimit import TokenBucket
+from arcadia_platform.digitalocean.retry import retry_after_s
+from arcadia_platform.logs import get_logger
 
-_log = get_logger("arcadia_provisioner.adapters.digitalocean")
+_log = get_logger("arcadia_platform.digitalocean")
 _error_decoder = msgspec.json.Decoder(ErrorBody)
 
 # These fail before the request reaches the provider, so even a create can safely go again.

@@ -9,8 +9,8 @@ import pytest
 
 from arcadia_cloudsim.admin import SimAdmin
 from arcadia_cloudsim.embedded import running_cloudsim
-from arcadia_provisioner.adapters.digitalocean import DigitalOceanClient, DigitalOceanConfig
-from arcadia_provisioner.adapters.digitalocean.testing import FakeTime
+from arcadia_platform.digitalocean import DigitalOceanClient, DigitalOceanConfig
+from libs.platform.tests.digitalocean.fake_time import FakeTime
 
 ClientFactory = Callable[..., DigitalOceanClient]
 TIMEOUT_S = 5.0

@@ -8,8 +8,8 @@ from collections.abc import Callable
 import pytest
 
 from arcadia_cloudsim.admin import SimAdmin
-from arcadia_provisioner.adapters.digitalocean import DigitalOceanClient, TokenBucket
-from arcadia_provisioner.adapters.digitalocean.testing import FakeTime
+from arcadia_platform.digitalocean import DigitalOceanClient, TokenBucket
+from libs.platform.tests.digitalocean.fake_time import FakeTime
 
 WINDOW_S = 60.0
 

@@ -10,14 +10,14 @@ import pytest
 from arcadia_cloudsim.admin import SimAdmin
 from arcadia_cloudsim.config import SimConfig
 from arcadia_cloudsim.embedded import running_cloudsim
-from arcadia_platform.testing import refusing_port
-from arcadia_provisioner.adapters.digitalocean import (
+from arcadia_platform.digitalocean import (
     DigitalOceanClient,
     DigitalOceanConfig,
     ProviderRejectedError,
     ProviderUnavailableError,
 )
-from arcadia_provisioner.adapters.digitalocean.testing import FakeTime
+from arcadia_platform.testing import refusing_port
+from libs.platform.tests.digitalocean.fake_time import FakeTime
 
 SPEC: dict[str, Any] = {"region": "nyc3", "size": "s-1vcpu-1gb", "image": "ubuntu-24-04-x64"}
 HANG_MS = 60_000  # far past the client's timeout; the next test's reset ends the hang

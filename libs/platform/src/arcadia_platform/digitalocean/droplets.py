@@ -7,13 +7,14 @@ from typing import Any
 
 import msgspec
 
-from arcadia_provisioner.adapters.digitalocean.base import ApiBase, decode, log
-from arcadia_provisioner.adapters.digitalocean.errors import (
+from arcadia_platform.digitalocean.base import ApiBase, decode, log
+from arcadia_platform.digitalocean.errors import (
     DropletFailedError,
     DropletNotActiveError,
     ProviderRejectedError,
+    ProviderUnavailableError,
 )
-from arcadia_provisioner.adapters.digitalocean.models import (
+from arcadia_platform.digitalocean.models import (
     Droplet,
     DropletEnvelope,
     DropletPage,
@@ -46,6 +47,17 @@ class DropletCalls(ApiBase):
             url, params = next_page(page.links), None
         return found
 
+    async def list_droplets(self, *, max_pages: int = 10_000) -> list[Droplet]:
+        """Every droplet of the account, by numbered pages (for drift, which reads them all)."""
+        found: list[Droplet] = []
+        for number in range(1, max_pages + 1):
+            params = {"page": number, "per_page": self._config.page_size}
+            page = decode(_droplet_page, await self._api.send("GET", "/v2/droplets", params=params))
+            found.extend(d.to_droplet() for d in page.droplets)
+            if not page.has_more(len(found)):
+                return found
+        raise ProviderUnavailableError(f"more than {max_pages} pages of droplets")
+
     async def get_droplet(self, droplet_id: int) -> Droplet:
         """The droplet; a missing one raises ProviderRejectedError with status 404."""
         response = await self._api.send("GET", f"/v2/droplets/{droplet_id}")
@@ -70,17 +82,15 @@ class DropletCalls(ApiBase):
         size: str,
         image: str | int,
         tags: Sequence[str] = (),
-        look_first: bool = True,
     ) -> Droplet:
         """The droplet named `name` tagged `tag` (plus `tags`), created only if none exists.
 
-        `look_first=False` skips the lookup before the first create: only for a caller that
-        knows no earlier call can have made it (e.g. a job's first attempt).
+        It always looks the droplet up by `tag` first: an earlier call (a crash, a timeout, a
+        lost answer) may have created it, and only the look-up can tell.
         """
-        if look_first:
-            existing = await self._droplet_named(name, tag)
-            if existing is not None:
-                return existing
+        existing = await self._droplet_named(name, tag)
+        if existing is not None:
+            return existing
         all_tags = [tag, *(t for t in tags if t != tag)]
 
         async def create() -> Droplet:

@@ -9,22 +9,15 @@ from typing import Any
 import pytest
 
 from arcadia_cloudsim.admin import SimAdmin
-from arcadia_provisioner.adapters.digitalocean import (
+from arcadia_platform.digitalocean import (
     DigitalOceanClient,
     DropletFailedError,
     DropletNotActiveError,
     ProviderRejectedError,
 )
-from arcadia_provisioner.adapters.digitalocean.testing import FakeTime
-from arcadia_provisioner.ports import CloudProvider
+from libs.platform.tests.digitalocean.fake_time import FakeTime
 
 SPEC: dict[str, Any] = {"region": "nyc3", "size": "s-1vcpu-1gb", "image": "ubuntu-24-04-x64"}
-
-
-async def test_the_client_is_the_sagas_cloud_provider(client: DigitalOceanClient) -> None:
-    provider: CloudProvider = client  # checked by mypy: the saga's port is satisfied
-
-    assert provider is client
 
 
 async def test_create_then_wait_until_active_gives_an_ip(client: DigitalOceanClient) -> None:
@@ -62,6 +55,19 @@ async def test_list_by_tag_finds_only_tagged_droplets(client: DigitalOceanClient
 
     assert [d.name for d in found] == ["b"]
     assert await client.list_droplets_by_tag("saga:none") == []
+
+
+async def test_list_droplets_reads_every_numbered_page(
+    make_client: Callable[..., DigitalOceanClient], admin: SimAdmin
+) -> None:
+    small_pages = make_client(page_size=2)
+    for name in ("p1", "p2", "p3", "p4", "p5"):
+        await small_pages.create_droplet(name, tags=[f"saga:{name}"], **SPEC)
+
+    found = await small_pages.list_droplets()
+
+    assert sorted(d.name for d in found) == ["p1", "p2", "p3", "p4", "p5"]
+    assert (await admin.state())["calls"]["droplets.list"] == 3
 
 
 async def test_list_by_tag_follows_pages(

@@ -1,24 +1,10 @@
-"""How long to wait before another try: jittered exponential backoff, or the server's retry-after."""
+"""How long the server asks us to wait, per `retry-after` or `ratelimit-reset`."""
 
 from __future__ import annotations
 
 import email.utils
-from collections.abc import Callable
-from dataclasses import dataclass
 
 import httpx
-
-
-@dataclass(frozen=True)
-class Backoff:
-    """Full jitter: a uniform pick in [0, min(cap, base * 2**attempt)], so retries spread out."""
-
-    base_s: float
-    max_s: float
-    random: Callable[[], float]
-
-    def delay(self, attempt: int) -> float:
-        return self.random() * min(self.max_s, self.base_s * 2.0**attempt)
 
 
 def retry_after_s(response: httpx.Response, now_epoch: float) -> float | None:

@@ -1,0 +1,1 @@
+"""The provisioner's event reactions; routes.py says which one handles what."""

@@ -1,0 +1,1 @@
+"""The provisioner's saga steps, one module each; runner.py runs one attempt at a job."""
