@@ -12,48 +12,32 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, OpenAPI, OpenAPIResponse, SecurityScheme
 from litestar.types import Guard
 
-from arcadia_api.adapters.billing_client import BillingClient
-from arcadia_api.adapters.inventory_client import InventoryClient
-from arcadia_api.auth import BearerAuthMiddleware, operator_only, provide_principal
-from arcadia_api.billing_requests import REQUEST_BODIES
+from arcadia_api.billing.client import BillingClient
+from arcadia_api.billing.controllers import BillingController
+from arcadia_api.billing.requests import REQUEST_BODIES
+from arcadia_api.catalog.controllers import CatalogController
 from arcadia_api.config import ApiSettings
-from arcadia_api.controllers.billing import BillingController
-from arcadia_api.controllers.catalog import CatalogController
-from arcadia_api.controllers.deployments import DeploymentController
-from arcadia_api.controllers.operations import OperationsController
-from arcadia_api.controllers.sagas import SagaController
-from arcadia_api.controllers.subscriptions import SubscriptionController
-from arcadia_api.controllers.tenants import TenantController
-from arcadia_api.idempotency import Idempotency
-from arcadia_api.problem import handle_exception
-from arcadia_api.ratelimit import TenantWriteLimit, TokenBuckets
-from arcadia_api.saga.reactions import SagaReactions
-from arcadia_api.saga.timer import SagaDeadlines
-from arcadia_api.schemas import (
+from arcadia_api.deployments.controllers import DeploymentController
+from arcadia_api.deployments.schemas import (
     AddonRequest,
     BillingOverrideRequest,
     CreateDeployment,
     TransitionRequest,
 )
-from arcadia_api.tokens import TokenVerifier, refuse_insecure
-from arcadia_api.validation import check_request_body
-from arcadia_contracts import Event, topics
-from arcadia_contracts.events.billing import (
-    SubscriptionCancelled,
-    SubscriptionCompensated,
-    SubscriptionPastDue,
-    SubscriptionReserved,
-)
-from arcadia_contracts.events.deployments import CompensationFailed, ProvisioningAborted
-from arcadia_contracts.events.inventory import ResourceLinked, ResourceRegistered, ResourceReleased
-from arcadia_contracts.events.provisioner import (
-    DnsPointed,
-    DnsReverted,
-    DropletActive,
-    DropletCreated,
-    DropletDestroyed,
-)
-from arcadia_platform.consumer import Routes
+from arcadia_api.http.auth import BearerAuthMiddleware, operator_only, provide_principal
+from arcadia_api.http.idempotency import Idempotency
+from arcadia_api.http.problems import handle_exception
+from arcadia_api.http.ratelimit import TenantWriteLimit, TokenBuckets
+from arcadia_api.http.tokens import TokenVerifier, refuse_insecure
+from arcadia_api.http.validation import check_request_body
+from arcadia_api.inventory.client import InventoryClient
+from arcadia_api.inventory.controllers import OperationsController
+from arcadia_api.saga import routes as saga_routes
+from arcadia_api.saga.controllers import SagaController
+from arcadia_api.saga.handlers import SagaReactions
+from arcadia_api.saga.timer import SagaDeadlines
+from arcadia_api.subscriptions.controllers import SubscriptionController
+from arcadia_api.tenants.controllers import TenantController
 from arcadia_platform.http import service_app
 from arcadia_platform.runtime import ServiceRuntime
 
@@ -75,33 +59,11 @@ def openapi_config() -> OpenAPIConfig:
     )
 
 
-def saga_routes(reactions: SagaReactions) -> Routes:
-    """What the api hears from the saga's other participants."""
-    routes = Routes()
-    for topic in (topics.BILLING, topics.PROVISIONER, topics.INVENTORY):
-        routes.on(topic, ProvisioningAborted, reactions.aborted)
-        routes.on(topic, CompensationFailed, reactions.compensation_failed)
-    routes.on(topics.BILLING, SubscriptionReserved, reactions.step_succeeded)
-    routes.on(topics.BILLING, SubscriptionCompensated, reactions.report)
-    routes.on(topics.BILLING, SubscriptionCancelled, reactions.report)
-    routes.on(topics.BILLING, SubscriptionPastDue, reactions.past_due)
-    successes: tuple[type[Event], ...] = (DropletCreated, DropletActive, DnsPointed)
-    for success in successes:
-        routes.on(topics.PROVISIONER, success, reactions.step_succeeded)
-    undone: tuple[type[Event], ...] = (DropletDestroyed, DnsReverted)
-    for report in undone:
-        routes.on(topics.PROVISIONER, report, reactions.report)
-    routes.on(topics.INVENTORY, ResourceRegistered, reactions.step_succeeded)
-    routes.on(topics.INVENTORY, ResourceLinked, reactions.step_succeeded)
-    routes.on(topics.INVENTORY, ResourceReleased, reactions.report)
-    return routes
-
-
 def create_app(settings: ApiSettings) -> Litestar:
     refuse_insecure(settings)
     runtime = ServiceRuntime(settings, migrations=[("api", MIGRATIONS)])
     reactions = SagaReactions(runtime.outbox, settings)
-    runtime.routes = saga_routes(reactions)
+    runtime.routes = saga_routes.routes(reactions)
 
     async def run_deadlines() -> None:
         await SagaDeadlines(runtime.pool, runtime.outbox, reactions, settings).run()

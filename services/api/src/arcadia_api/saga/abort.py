@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from arcadia_api.identity import PRODUCER
 from arcadia_api.saga import repository as sagas
 from arcadia_api.saga.model import Saga
 from arcadia_contracts import envelope, topics
 from arcadia_contracts.events.deployments import ProvisioningAborted
 from arcadia_platform.db import Connection
 from arcadia_platform.outbox import Outbox
-
-PRODUCER = "api"  # the producer name of every event the api publishes
 
 
 async def abort_and_announce(
