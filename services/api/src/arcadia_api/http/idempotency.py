@@ -22,9 +22,10 @@ from litestar.params import Parameter
 
 from arcadia_api.http.idempotency_store import PostgresIdempotencyKeys, StoredAnswer
 from arcadia_api.http.principal import Principal
-from arcadia_api.http.problems import PROBLEM_JSON, ProblemError, problem_for
+from arcadia_api.http.problems import gateway_problem
 from arcadia_platform.db import Connection
 from arcadia_platform.logs import get_logger
+from arcadia_platform.problems import PROBLEM_JSON, ProblemError
 from arcadia_platform.runtime import ServiceRuntime
 
 log = get_logger(__name__)
@@ -133,7 +134,7 @@ class Idempotency:
             async with conn.transaction():  # a savepoint: a refused request leaves no effects
                 outcome = await work(conn)
         except Exception as exc:
-            problem, _ = problem_for(exc)
+            problem, _ = gateway_problem(exc)
             if not 400 <= problem.status < 500:
                 raise
             problem = msgspec.structs.replace(problem, instance=path)

@@ -9,7 +9,7 @@ from uuid import UUID
 
 import msgspec
 
-from arcadia_api.http.problems import ProblemError
+from arcadia_platform.problems import ProblemError
 
 
 class InvalidCursorError(ProblemError):

@@ -17,7 +17,7 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
 from arcadia_api.http.principal import Principal
-from arcadia_api.http.problems import ProblemError
+from arcadia_platform.problems import ProblemError
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 

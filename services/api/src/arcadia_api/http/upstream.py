@@ -10,8 +10,8 @@ from typing import Any, Final, TypeVar
 import httpx
 import msgspec
 
-from arcadia_api.http.problems import FieldError, ProblemError
 from arcadia_platform.logs import get_logger
+from arcadia_platform.problems import FieldError, ProblemError
 
 log = get_logger(__name__)
 T = TypeVar("T")

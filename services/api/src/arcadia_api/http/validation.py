@@ -19,9 +19,10 @@ from litestar import Request
 from litestar.exceptions import SerializationException
 from msgspec import inspect
 
-from arcadia_api.http.problems import MISSING_FIELD, FieldError, ProblemError
+from arcadia_platform.problems import FieldError, ProblemError
 
 JSON_PATH = re.compile(r" - at `\$\.?(?P<path>[^`]*)`$")
+MISSING_FIELD = re.compile(r"missing required field `([^`]+)`")
 
 
 async def check_request_body(request: Request[Any, Any, Any]) -> None:

@@ -14,10 +14,10 @@ from arcadia_api.deployments.domain import Deployment, DeploymentNotFoundError, 
 from arcadia_api.deployments.repository import PostgresDeployments
 from arcadia_api.deployments.schemas import DeploymentDetail
 from arcadia_api.http.principal import Principal
-from arcadia_api.http.problems import ProblemError
 from arcadia_api.http.upstream import UpstreamFailedError, UpstreamRefusedError
 from arcadia_platform.db import Connection
 from arcadia_platform.logs import get_logger
+from arcadia_platform.problems import ProblemError
 
 log = get_logger(__name__)
 BILLING_UNAVAILABLE: Final = "billing unavailable"
