@@ -28,10 +28,11 @@ from arcadia_contracts.events.deployments import (
     DeploymentActivated,
     ProvisioningAborted,
 )
-from arcadia_contracts.events.provisioner import DnsPointed
+from arcadia_contracts.events.provisioner import DnsPointed, DropletActive, DropletCreated
 from arcadia_platform.db import Connection
 from arcadia_platform.logs import get_logger
 from arcadia_platform.outbox import Outbox
+from arcadia_platform.sagas import require_saga_id
 
 log = get_logger(__name__)
 
@@ -50,6 +51,9 @@ class SagaReactions:
         saga = await self._saga_of(conn, event)
         if saga is None or saga.kind is not SagaKind.PROVISION:
             return
+        if isinstance(event.payload, DropletCreated | DropletActive):
+            # Remembered for DeploymentActivated, whichever success event happens to come last.
+            saga.droplet_id = event.payload.droplet_id
         if not saga.record_success(event.type, now(), self._step_timeout):
             log.info("saga.late_success_ignored", saga_id=str(saga.id), type=event.type)
             return
@@ -71,7 +75,9 @@ class SagaReactions:
         if moved is None:
             return
         saga.complete(now())
-        activated = DeploymentActivated(ip_address=pointed.ip_address if pointed else None)
+        activated = DeploymentActivated(
+            droplet_id=saga.droplet_id, ip_address=pointed.ip_address if pointed else None
+        )
         await self._outbox.add(
             conn,
             topics.DEPLOYMENTS,
@@ -105,10 +111,11 @@ class SagaReactions:
 
     async def report(self, conn: Connection, event: Envelope) -> None:
         """An undo report (compensation) or a teardown participant's report."""
-        saga = await self._saga_of(conn, event)
-        if saga is None and event.type in TEARDOWN_REPORTS and event.deployment_id:
+        if event.saga_id is None and event.type in TEARDOWN_REPORTS and event.deployment_id:
             # Billing reports a cancelled subscription for the deployment, not for a saga.
             saga = await sagas.latest(conn, event.deployment_id, SagaKind.TEARDOWN, for_update=True)
+        else:
+            saga = await self._saga_of(conn, event)
         if saga is None:
             return
         if saga.kind is SagaKind.PROVISION and event.type not in COMPENSATION_REPORTS:
@@ -162,9 +169,9 @@ class SagaReactions:
             )
 
     async def _saga_of(self, conn: Connection, event: Envelope) -> Saga | None:
-        if event.saga_id is None:
-            return None
-        saga = await sagas.get(conn, event.saga_id, for_update=True)
+        """The event's saga, locked; an event without a saga id is dead-lettered, not dropped."""
+        saga_id = require_saga_id(event)
+        saga = await sagas.get(conn, saga_id, for_update=True)
         if saga is None:
-            log.warning("saga.unknown", saga_id=str(event.saga_id), type=event.type)
+            log.warning("saga.unknown", saga_id=str(saga_id), type=event.type)
         return saga

@@ -129,6 +129,8 @@ class Saga:
     failed_step: str | None = None
     reason: str | None = None
     reports: set[str] = field(default_factory=set)
+    # The provisioning saga's droplet, once the provisioner has reported it.
+    droplet_id: int | None = None
 
     @classmethod
     def provision(
