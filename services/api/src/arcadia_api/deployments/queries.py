@@ -27,7 +27,7 @@ from arcadia_api.http.pagination import (
 )
 from arcadia_api.http.principal import Principal, tenant_scope
 from arcadia_api.saga import repository as sagas
-from arcadia_api.saga.model import SagaKind, SagaStatus
+from arcadia_api.saga.steps import SagaKind, SagaStatus
 from arcadia_platform.db import Connection
 
 

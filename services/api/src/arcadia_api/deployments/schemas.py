@@ -11,7 +11,8 @@ from msgspec import Meta
 
 from arcadia_api.billing.schemas import Subscription
 from arcadia_api.deployments.domain import Deployment, DeploymentEvent, DeploymentState, LlmMode
-from arcadia_api.saga.model import Saga, SagaKind, SagaStatus, StepStatus
+from arcadia_api.saga.model import Saga
+from arcadia_api.saga.steps import SagaKind, SagaStatus, StepStatus
 
 # JSON Schema (ECMA) patterns that Python's `re` reads the same way. Lookalike input slipping past
 # `$` (a trailing newline) is caught again by the domain's own checks.

@@ -11,7 +11,7 @@ from arcadia_api.deployments import queries
 from arcadia_api.deployments.schemas import SagaList
 from arcadia_api.http.auth import operator_only
 from arcadia_api.http.problems import problem_responses
-from arcadia_api.saga.model import SagaKind, SagaStatus
+from arcadia_api.saga.steps import SagaKind, SagaStatus
 from arcadia_platform.runtime import ServiceRuntime
 
 

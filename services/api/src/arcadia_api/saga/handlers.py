@@ -10,17 +10,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from arcadia_api.config import ApiSettings
-from arcadia_api.deployments import commands
+from arcadia_api.deployments import transitions
 from arcadia_api.deployments.domain import DeploymentState
 from arcadia_api.identity import PRODUCER
 from arcadia_api.saga import repository as sagas
-from arcadia_api.saga.model import (
-    COMPENSATION_REPORTS,
-    TEARDOWN_REPORTS,
-    Saga,
-    SagaKind,
-    SagaStatus,
-)
+from arcadia_api.saga.model import Saga
+from arcadia_api.saga.steps import COMPENSATION_REPORTS, TEARDOWN_REPORTS, SagaKind, SagaStatus
 from arcadia_contracts import Envelope, envelope, topics
 from arcadia_contracts.events.billing import SubscriptionPastDue
 from arcadia_contracts.events.deployments import (
@@ -64,7 +59,7 @@ class SagaReactions:
     async def _activate(self, conn: Connection, saga: Saga, cause: Envelope) -> None:
         """Step 8: the deployment goes live, in the same transaction as the saga's completion."""
         pointed = cause.payload if isinstance(cause.payload, DnsPointed) else None
-        moved = await commands.system_transition(
+        moved = await transitions.system_transition(
             conn,
             self._outbox,
             saga.deployment_id,
@@ -146,7 +141,7 @@ class SagaReactions:
         assert isinstance(notice, SubscriptionPastDue)
         if event.deployment_id is None:
             return
-        await commands.system_transition(
+        await transitions.system_transition(
             conn,
             self._outbox,
             event.deployment_id,
@@ -159,7 +154,7 @@ class SagaReactions:
         """A provisioning saga that has ended without completing leaves the deployment cancelled."""
         ended = saga.status in (SagaStatus.COMPENSATED, SagaStatus.COMPENSATION_FAILED)
         if saga.kind is SagaKind.PROVISION and ended:
-            await commands.system_transition(
+            await transitions.system_transition(
                 conn,
                 self._outbox,
                 saga.deployment_id,

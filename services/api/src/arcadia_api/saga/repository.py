@@ -8,7 +8,8 @@ from uuid import UUID
 
 import asyncpg
 
-from arcadia_api.saga.model import Saga, SagaKind, SagaStatus, Step, StepStatus
+from arcadia_api.saga.model import Saga
+from arcadia_api.saga.steps import SagaKind, SagaStatus, Step, StepStatus
 from arcadia_platform.db import Connection
 
 SAGA_COLUMNS = (
