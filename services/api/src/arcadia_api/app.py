@@ -25,7 +25,7 @@ from arcadia_api.deployments.schemas import (
     TransitionRequest,
 )
 from arcadia_api.http.auth import BearerAuthMiddleware, operator_only, provide_principal
-from arcadia_api.http.idempotency import Idempotency
+from arcadia_api.http.idempotency import gateway_idempotency, provide_post
 from arcadia_api.http.problems import handle_exception
 from arcadia_api.http.ratelimit import TenantWriteLimit, TokenBuckets
 from arcadia_api.http.tokens import TokenVerifier, refuse_insecure
@@ -39,6 +39,7 @@ from arcadia_api.saga.timer import SagaDeadlines
 from arcadia_api.subscriptions.controllers import SubscriptionController
 from arcadia_api.tenants.controllers import TenantController
 from arcadia_platform.http import service_app
+from arcadia_platform.idempotency import Idempotency
 from arcadia_platform.runtime import ServiceRuntime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -70,10 +71,36 @@ def create_app(settings: ApiSettings) -> Litestar:
 
     runtime.background.append(run_deadlines)
     verifier = TokenVerifier(settings)
-    idempotency = Idempotency(runtime, ttl_s=settings.idempotency_ttl_s)
     # One connection pool per upstream for the app's life; no I/O until the first call.
     billing = BillingClient.of(settings)
     inventory = InventoryClient.of(settings)
+    app = service_app(
+        runtime,
+        [api_router(settings, runtime, verifier, billing, inventory)],
+        exception_handlers={Exception: handle_exception},
+        before_request=check_request_body,
+        request_max_body_size=settings.max_body_bytes,
+        # The gateway is the public edge: its parked-outbox routes are for operators only.
+        internal_middleware=[DefineMiddleware(BearerAuthMiddleware, verifier=verifier)],
+        internal_guards=[operator_only],
+        openapi_config=openapi_config(),
+        on_shutdown=[billing.aclose, inventory.aclose],
+    )
+    document_strict_bodies(app.openapi_schema)
+    if settings.write_rate_per_s > 0:
+        document_write_limits(app.openapi_schema)
+    return app
+
+
+def api_router(
+    settings: ApiSettings,
+    runtime: ServiceRuntime,
+    verifier: TokenVerifier,
+    billing: BillingClient,
+    inventory: InventoryClient,
+) -> Router:
+    """/api/v1: every feature's controllers behind the bearer token and the write limits."""
+    idempotency = gateway_idempotency(runtime, ttl_s=settings.idempotency_ttl_s)
 
     def provide_runtime() -> ServiceRuntime:
         return runtime
@@ -87,7 +114,7 @@ def create_app(settings: ApiSettings) -> Litestar:
     def provide_inventory() -> InventoryClient:
         return inventory
 
-    api = Router(
+    return Router(
         path="/api/v1",
         route_handlers=[
             DeploymentController,
@@ -105,26 +132,11 @@ def create_app(settings: ApiSettings) -> Litestar:
             "principal": Provide(provide_principal, sync_to_thread=False),
             "runtime": Provide(provide_runtime, sync_to_thread=False),
             "idempotency": Provide(provide_idempotency, sync_to_thread=False),
+            "idempotent": Provide(provide_post, sync_to_thread=False),
             "billing": Provide(provide_billing, sync_to_thread=False),
             "inventory": Provide(provide_inventory, sync_to_thread=False),
         },
     )
-    app = service_app(
-        runtime,
-        [api],
-        exception_handlers={Exception: handle_exception},
-        before_request=check_request_body,
-        request_max_body_size=settings.max_body_bytes,
-        # The gateway is the public edge: its parked-outbox routes are for operators only.
-        internal_middleware=[DefineMiddleware(BearerAuthMiddleware, verifier=verifier)],
-        internal_guards=[operator_only],
-        openapi_config=openapi_config(),
-        on_shutdown=[billing.aclose, inventory.aclose],
-    )
-    document_strict_bodies(app.openapi_schema)
-    if settings.write_rate_per_s > 0:
-        document_write_limits(app.openapi_schema)
-    return app
 
 
 def write_limits(settings: ApiSettings) -> list[Guard]:

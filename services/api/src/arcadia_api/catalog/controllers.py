@@ -19,10 +19,9 @@ from arcadia_api.billing.requests import (
 )
 from arcadia_api.billing.schemas import Addon, AddonPrice, Catalog, Plan, PlanVersion
 from arcadia_api.http.auth import operator_only
-from arcadia_api.http.idempotency import Idempotency, IdempotencyKey, Outcome, outcome, respond
 from arcadia_api.http.principal import Principal
 from arcadia_api.http.problems import problem_responses
-from arcadia_platform.db import Connection
+from arcadia_platform.idempotency import IdempotentPost
 
 AnyRequest = Request[Principal, str, State]
 CodePath = Annotated[str, Parameter(pattern=CATALOG_CODE, max_length=63)]
@@ -42,19 +41,13 @@ class CatalogController(Controller):
     @post("/plans", status_code=201, guards=[operator_only], responses=WRITE_ANSWERS)
     async def add_plan(
         self,
-        request: AnyRequest,
-        idempotency: Idempotency,
         billing: BillingClient,
         principal: Principal,
         data: NewPlanRequest,
-        idempotency_key: IdempotencyKey = None,
+        idempotent: IdempotentPost,
     ) -> Response[Plan]:
         """Operators: a new plan with its version 1."""
-
-        async def work(_: Connection) -> Outcome:
-            return outcome(201, await billing.add_plan(data, principal.sub))
-
-        return await respond(request, idempotency, principal, idempotency_key, data, work)
+        return await idempotent.answer(201, data, lambda _: billing.add_plan(data, principal.sub))
 
     @post(
         "/plans/{code:str}/versions",
@@ -64,20 +57,16 @@ class CatalogController(Controller):
     )
     async def add_plan_version(
         self,
-        request: AnyRequest,
-        idempotency: Idempotency,
         billing: BillingClient,
         principal: Principal,
         code: CodePath,
         data: NewPlanVersionRequest,
-        idempotency_key: IdempotencyKey = None,
+        idempotent: IdempotentPost,
     ) -> Response[PlanVersion]:
         """Operators: a new immutable version, numbered after the last; subscribers keep theirs."""
-
-        async def work(_: Connection) -> Outcome:
-            return outcome(201, await billing.add_plan_version(code, data, principal.sub))
-
-        return await respond(request, idempotency, principal, idempotency_key, data, work)
+        return await idempotent.answer(
+            201, data, lambda _: billing.add_plan_version(code, data, principal.sub)
+        )
 
     @post(
         "/plans/{code:str}/versions/{version:int}/retire",
@@ -87,37 +76,27 @@ class CatalogController(Controller):
     )
     async def retire_plan_version(
         self,
-        request: AnyRequest,
-        idempotency: Idempotency,
         billing: BillingClient,
         principal: Principal,
         code: CodePath,
         version: VersionPath,
-        idempotency_key: IdempotencyKey = None,
+        idempotent: IdempotentPost,
     ) -> Response[PlanVersion]:
         """Operators: take a version off sale (retiring twice is once); subscribers keep it."""
-
-        async def work(_: Connection) -> Outcome:
-            return outcome(200, await billing.retire_plan_version(code, version, principal.sub))
-
-        return await respond(request, idempotency, principal, idempotency_key, NoBody(), work)
+        return await idempotent.answer(
+            200, NoBody(), lambda _: billing.retire_plan_version(code, version, principal.sub)
+        )
 
     @post("/addons", status_code=201, guards=[operator_only], responses=WRITE_ANSWERS)
     async def add_addon(
         self,
-        request: AnyRequest,
-        idempotency: Idempotency,
         billing: BillingClient,
         principal: Principal,
         data: NewAddonRequest,
-        idempotency_key: IdempotencyKey = None,
+        idempotent: IdempotentPost,
     ) -> Response[Addon]:
         """Operators: a new add-on with its first price."""
-
-        async def work(_: Connection) -> Outcome:
-            return outcome(201, await billing.add_addon(data, principal.sub))
-
-        return await respond(request, idempotency, principal, idempotency_key, data, work)
+        return await idempotent.answer(201, data, lambda _: billing.add_addon(data, principal.sub))
 
     @post(
         "/addons/{code:str}/prices",
@@ -127,17 +106,13 @@ class CatalogController(Controller):
     )
     async def change_addon_price(
         self,
-        request: AnyRequest,
-        idempotency: Idempotency,
         billing: BillingClient,
         principal: Principal,
         code: CodePath,
         data: NewAddonPriceRequest,
-        idempotency_key: IdempotencyKey = None,
+        idempotent: IdempotentPost,
     ) -> Response[AddonPrice]:
         """Operators: a new catalog price for new attachments; attached lines keep their own."""
-
-        async def work(_: Connection) -> Outcome:
-            return outcome(201, await billing.change_addon_price(code, data, principal.sub))
-
-        return await respond(request, idempotency, principal, idempotency_key, data, work)
+        return await idempotent.answer(
+            201, data, lambda _: billing.change_addon_price(code, data, principal.sub)
+        )

@@ -24,13 +24,13 @@ from arcadia_api.deployments.schemas import (
     TransitionRequest,
 )
 from arcadia_api.http.auth import operator_only
-from arcadia_api.http.idempotency import Idempotency, IdempotencyKey, Outcome, outcome, respond
 from arcadia_api.http.principal import Principal
 from arcadia_api.http.problems import problem_responses
 from arcadia_api.http.tokens import TENANT_ID
 from arcadia_api.saga.model import SagaTimeouts
 from arcadia_api.subscriptions import commands as subscriptions
 from arcadia_platform.db import Connection
+from arcadia_platform.idempotency import IdempotentPost, Outcome, outcome
 from arcadia_platform.runtime import ServiceRuntime
 
 TenantFilter = Annotated[
@@ -100,12 +100,10 @@ class DeploymentController(Controller):
     )
     async def create_deployment(
         self,
-        request: AnyRequest,
         runtime: ServiceRuntime,
-        idempotency: Idempotency,
         principal: Principal,
         data: CreateDeployment,
-        idempotency_key: IdempotencyKey = None,
+        idempotent: IdempotentPost,
     ) -> Response[Deployment]:
         """Create a deployment: `active` (or `trial`), or `provisioning` with `provision: true`."""
 
@@ -125,7 +123,7 @@ class DeploymentController(Controller):
                 return outcome(202, started)
             return outcome(201, created.deployment)
 
-        return await respond(request, idempotency, principal, idempotency_key, data, work)
+        return await idempotent.run(data, work)
 
     @get("/{deployment_id:uuid}", responses=problem_responses(400, 401, 404))
     async def get_deployment(
@@ -172,13 +170,11 @@ class DeploymentController(Controller):
     )
     async def transition(
         self,
-        request: AnyRequest,
         runtime: ServiceRuntime,
-        idempotency: Idempotency,
         principal: Principal,
         deployment_id: UUID,
         data: TransitionRequest,
-        idempotency_key: IdempotencyKey = None,
+        idempotent: IdempotentPost,
     ) -> Response[Deployment]:
         """Move the deployment to another lifecycle state; 422 names the allowed ones, 403 says
         who may make a move that is not the caller's (see the authority table)."""
@@ -189,7 +185,7 @@ class DeploymentController(Controller):
             )
             return outcome(202 if moved.accepted else 200, moved.deployment)
 
-        return await respond(request, idempotency, principal, idempotency_key, data, work)
+        return await idempotent.run(data, work)
 
     @post(
         "/{deployment_id:uuid}/billing-override",
@@ -199,20 +195,17 @@ class DeploymentController(Controller):
     )
     async def billing_override(
         self,
-        request: AnyRequest,
         runtime: ServiceRuntime,
-        idempotency: Idempotency,
         principal: Principal,
         deployment_id: UUID,
         data: BillingOverrideRequest,
-        idempotency_key: IdempotencyKey = None,
+        idempotent: IdempotentPost,
     ) -> Response[Deployment]:
         """Operators: stop (or allow again) billing from acting on this deployment."""
-
-        async def work(conn: Connection) -> Outcome:
-            changed = await commands.set_billing_override(
+        return await idempotent.answer(
+            200,
+            data,
+            lambda conn: commands.set_billing_override(
                 conn, runtime.outbox, principal, deployment_id, data
-            )
-            return outcome(200, changed)
-
-        return await respond(request, idempotency, principal, idempotency_key, data, work)
+            ),
+        )

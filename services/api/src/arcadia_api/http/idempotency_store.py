@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from arcadia_platform.db import Connection
-
-
-@dataclass(frozen=True)
-class StoredAnswer:
-    fingerprint: str
-    status_code: int
-    media_type: str
-    body: Any
+from arcadia_platform.idempotency import StoredAnswer
 
 
 class PostgresIdempotencyKeys:
+    """The IdempotencyStore of the gateway: one row per (tenant, key), for `ttl_s` seconds."""
+
     def __init__(self, conn: Connection, ttl_s: int) -> None:
         self._conn = conn
         self._ttl_s = ttl_s

@@ -11,11 +11,10 @@ from litestar.datastructures import State
 from arcadia_api.billing.client import BillingClient
 from arcadia_api.billing.requests import AttachAddonsRequest, ChangePlanRequest, SubscribeRequest
 from arcadia_api.billing.schemas import Attachment, PlanChange, Subscription
-from arcadia_api.http.idempotency import Idempotency, IdempotencyKey, Outcome, outcome, respond
 from arcadia_api.http.principal import Principal
 from arcadia_api.http.problems import problem_responses
 from arcadia_api.subscriptions import commands as subscriptions
-from arcadia_platform.db import Connection
+from arcadia_platform.idempotency import IdempotentPost
 
 AnyRequest = Request[Principal, str, State]
 # Billing's refusals come through with their status; billing out of reach is 502/503/504.
@@ -29,58 +28,47 @@ class SubscriptionController(Controller):
     @post("/subscribe", status_code=201, responses=ANSWERS)
     async def subscribe(
         self,
-        request: AnyRequest,
-        idempotency: Idempotency,
         billing: BillingClient,
         principal: Principal,
         deployment_id: UUID,
         data: SubscribeRequest,
-        idempotency_key: IdempotencyKey = None,
+        idempotent: IdempotentPost,
     ) -> Response[Subscription]:
         """Subscribe the deployment: active at once, add-on unit prices snapshotted now."""
-
-        async def work(conn: Connection) -> Outcome:
-            found = await subscriptions.subscribe(conn, billing, principal, deployment_id, data)
-            return outcome(201, found)
-
-        return await respond(request, idempotency, principal, idempotency_key, data, work)
+        return await idempotent.answer(
+            201,
+            data,
+            lambda conn: subscriptions.subscribe(conn, billing, principal, deployment_id, data),
+        )
 
     @post("/plan", status_code=200, responses=ANSWERS)
     async def change_plan(
         self,
-        request: AnyRequest,
-        idempotency: Idempotency,
         billing: BillingClient,
         principal: Principal,
         deployment_id: UUID,
         data: ChangePlanRequest,
-        idempotency_key: IdempotencyKey = None,
+        idempotent: IdempotentPost,
     ) -> Response[PlanChange]:
         """Move to another plan or version; the answer carries the proration posted now."""
-
-        async def work(conn: Connection) -> Outcome:
-            change = await subscriptions.change_plan(conn, billing, principal, deployment_id, data)
-            return outcome(200, change)
-
-        return await respond(request, idempotency, principal, idempotency_key, data, work)
+        return await idempotent.answer(
+            200,
+            data,
+            lambda conn: subscriptions.change_plan(conn, billing, principal, deployment_id, data),
+        )
 
     @post("/addons", status_code=200, responses=ANSWERS)
     async def attach_addons(
         self,
-        request: AnyRequest,
-        idempotency: Idempotency,
         billing: BillingClient,
         principal: Principal,
         deployment_id: UUID,
         data: AttachAddonsRequest,
-        idempotency_key: IdempotencyKey = None,
+        idempotent: IdempotentPost,
     ) -> Response[Attachment]:
         """Attach add-ons at today's catalog price; each new line keeps that price."""
-
-        async def work(conn: Connection) -> Outcome:
-            attached = await subscriptions.attach_addons(
-                conn, billing, principal, deployment_id, data
-            )
-            return outcome(200, attached)
-
-        return await respond(request, idempotency, principal, idempotency_key, data, work)
+        return await idempotent.answer(
+            200,
+            data,
+            lambda conn: subscriptions.attach_addons(conn, billing, principal, deployment_id, data),
+        )
