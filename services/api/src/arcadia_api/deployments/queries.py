@@ -13,8 +13,6 @@ from arcadia_api.deployments.schemas import (
     DeploymentDetail,
     DeploymentEventPage,
     DeploymentPage,
-    SagaList,
-    SagaView,
     StateCounts,
     TenantList,
     TenantSummary,
@@ -27,6 +25,7 @@ from arcadia_api.http.pagination import (
 )
 from arcadia_api.http.principal import Principal, tenant_scope
 from arcadia_api.saga import repository as sagas
+from arcadia_api.saga.schemas import SagaList, SagaView
 from arcadia_api.saga.steps import SagaKind, SagaStatus
 from arcadia_platform.db import Connection
 

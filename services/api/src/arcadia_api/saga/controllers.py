@@ -8,9 +8,9 @@ from litestar import Controller, get
 from litestar.params import Parameter
 
 from arcadia_api.deployments import queries
-from arcadia_api.deployments.schemas import SagaList
 from arcadia_api.http.auth import operator_only
 from arcadia_api.http.problems import problem_responses
+from arcadia_api.saga.schemas import SagaList
 from arcadia_api.saga.steps import SagaKind, SagaStatus
 from arcadia_platform.runtime import ServiceRuntime
 
