@@ -16,8 +16,8 @@ import httpx
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 
+from arcadia_api.http.tokens import issue_token
 from arcadia_api.testing import OPERATOR_ROLES, TEST_SECRET, settings_for_tests
-from arcadia_api.tokens import issue_token
 from arcadia_contracts import decode
 from arcadia_ops.invariants import Sources
 from arcadia_platform.testing import Infra, ServiceProcess, eventually, free_port, unique

@@ -15,8 +15,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from arcadia_api.http.tokens import issue_token
 from arcadia_api.testing import TEST_SECRET, settings_for_tests
-from arcadia_api.tokens import issue_token
 
 # The attacker's HS512 token uses our (48-byte) secret; pyjwt's key-length advice is beside the point.
 pytestmark = pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from arcadia_api.domain import (
+from arcadia_api.deployments.domain import (
     AUTHORITY,
     TRANSITIONS,
     Authority,

@@ -11,7 +11,7 @@ import asyncpg
 import httpx
 import pytest
 
-from arcadia_api.adapters.idempotency import PostgresIdempotencyKeys
+from arcadia_api.http.idempotency_store import PostgresIdempotencyKeys
 from arcadia_api.testing import Gateway
 
 

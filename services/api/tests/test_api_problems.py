@@ -10,7 +10,7 @@ import pytest
 from litestar import Litestar, get
 from litestar.testing import TestClient
 
-from arcadia_api.problem import handle_exception
+from arcadia_api.http.problems import handle_exception
 from arcadia_api.testing import OPERATOR_ROLES, Gateway
 
 PROBLEM = "application/problem+json"

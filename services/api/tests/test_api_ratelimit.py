@@ -8,7 +8,7 @@ import asyncpg
 import httpx
 import pytest
 
-from arcadia_api.ratelimit import TokenBuckets
+from arcadia_api.http.ratelimit import TokenBuckets
 from arcadia_api.testing import Gateway, start_gateway
 from arcadia_platform.testing import Infra, ServiceProcess, unique
 

@@ -18,14 +18,14 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from arcadia_api.config import ApiSettings
-from arcadia_api.testing import Gateway, settings_for_tests
-from arcadia_api.tokens import (
+from arcadia_api.http.tokens import (
     InsecureSettingsError,
     TokenRejectedError,
     TokenVerifier,
     issue_token,
     refuse_insecure,
 )
+from arcadia_api.testing import Gateway, settings_for_tests
 from arcadia_platform.testing import eventually
 
 

@@ -18,14 +18,14 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
-from arcadia_api.principal import Principal
-from arcadia_api.testing import settings_for_tests
-from arcadia_api.tokens import (
+from arcadia_api.http.principal import Principal
+from arcadia_api.http.tokens import (
     SigningKeysUnavailableError,
     TokenRejectedError,
     TokenVerifier,
     issue_token,
 )
+from arcadia_api.testing import settings_for_tests
 from arcadia_platform.testing import refusing_port
 
 

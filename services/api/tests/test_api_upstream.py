@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 import msgspec
 import pytest
 
-from arcadia_api.adapters.upstream import Upstream, UpstreamFailedError, UpstreamRefusedError
-from arcadia_api.problem import FieldError
+from arcadia_api.http.upstream import Upstream, UpstreamFailedError, UpstreamRefusedError
+from arcadia_platform.problems import FieldError
 from arcadia_platform.testing import refusing_port
 
 REFUSAL = (

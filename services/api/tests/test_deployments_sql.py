@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from uuid import uuid4
 
-from arcadia_api.adapters.deployments import PostgresDeployments
 from arcadia_api.app import MIGRATIONS
-from arcadia_api.domain import DeploymentState, LlmMode
+from arcadia_api.deployments.domain import DeploymentState, LlmMode
+from arcadia_api.deployments.repository import PostgresDeployments
 from arcadia_platform.db import create_pool, migrate
 
 

@@ -5,12 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
-from arcadia_api.saga.model import (
-    COMPENSATION_REPORTS,
-    Saga,
-    SagaStatus,
-    StepStatus,
-)
+from arcadia_api.saga.model import Saga
+from arcadia_api.saga.steps import COMPENSATION_REPORTS, SagaStatus, StepStatus
 
 T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 STEP = timedelta(seconds=30)

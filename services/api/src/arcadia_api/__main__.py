@@ -2,7 +2,7 @@
 
 from arcadia_api.app import create_app
 from arcadia_api.config import ApiSettings
-from arcadia_api.tokens import InsecureSettingsError
+from arcadia_api.http.tokens import InsecureSettingsError
 from arcadia_platform.http import serve
 
 

@@ -12,49 +12,34 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, OpenAPI, OpenAPIResponse, SecurityScheme
 from litestar.types import Guard
 
-from arcadia_api.adapters.billing_client import BillingClient
-from arcadia_api.adapters.inventory_client import InventoryClient
-from arcadia_api.auth import BearerAuthMiddleware, operator_only, provide_principal
-from arcadia_api.billing_requests import REQUEST_BODIES
+from arcadia_api.billing.client import BillingClient
+from arcadia_api.billing.controllers import BillingController
+from arcadia_api.billing.requests import REQUEST_BODIES
+from arcadia_api.catalog.controllers import CatalogController
 from arcadia_api.config import ApiSettings
-from arcadia_api.controllers.billing import BillingController
-from arcadia_api.controllers.catalog import CatalogController
-from arcadia_api.controllers.deployments import DeploymentController
-from arcadia_api.controllers.operations import OperationsController
-from arcadia_api.controllers.sagas import SagaController
-from arcadia_api.controllers.subscriptions import SubscriptionController
-from arcadia_api.controllers.tenants import TenantController
-from arcadia_api.idempotency import Idempotency
-from arcadia_api.problem import handle_exception
-from arcadia_api.ratelimit import TenantWriteLimit, TokenBuckets
-from arcadia_api.saga.reactions import SagaReactions
-from arcadia_api.saga.timer import SagaDeadlines
-from arcadia_api.schemas import (
+from arcadia_api.deployments.controllers import DeploymentController
+from arcadia_api.deployments.schemas import (
     AddonRequest,
     BillingOverrideRequest,
     CreateDeployment,
     TransitionRequest,
 )
-from arcadia_api.tokens import TokenVerifier, refuse_insecure
-from arcadia_api.validation import check_request_body
-from arcadia_contracts import Event, topics
-from arcadia_contracts.events.billing import (
-    SubscriptionCancelled,
-    SubscriptionCompensated,
-    SubscriptionPastDue,
-    SubscriptionReserved,
-)
-from arcadia_contracts.events.deployments import CompensationFailed, ProvisioningAborted
-from arcadia_contracts.events.inventory import ResourceLinked, ResourceRegistered, ResourceReleased
-from arcadia_contracts.events.provisioner import (
-    DnsPointed,
-    DnsReverted,
-    DropletActive,
-    DropletCreated,
-    DropletDestroyed,
-)
-from arcadia_platform.consumer import Routes
+from arcadia_api.http.auth import BearerAuthMiddleware, operator_only, provide_principal
+from arcadia_api.http.idempotency import gateway_idempotency, provide_post
+from arcadia_api.http.problems import handle_exception
+from arcadia_api.http.ratelimit import TenantWriteLimit, TokenBuckets
+from arcadia_api.http.tokens import TokenVerifier, refuse_insecure
+from arcadia_api.http.validation import check_request_body
+from arcadia_api.inventory.client import InventoryClient
+from arcadia_api.inventory.controllers import OperationsController
+from arcadia_api.saga import routes as saga_routes
+from arcadia_api.saga.controllers import SagaController
+from arcadia_api.saga.handlers import SagaReactions
+from arcadia_api.saga.timer import SagaDeadlines
+from arcadia_api.subscriptions.controllers import SubscriptionController
+from arcadia_api.tenants.controllers import TenantController
 from arcadia_platform.http import service_app
+from arcadia_platform.idempotency import Idempotency
 from arcadia_platform.runtime import ServiceRuntime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -75,43 +60,47 @@ def openapi_config() -> OpenAPIConfig:
     )
 
 
-def saga_routes(reactions: SagaReactions) -> Routes:
-    """What the api hears from the saga's other participants."""
-    routes = Routes()
-    for topic in (topics.BILLING, topics.PROVISIONER, topics.INVENTORY):
-        routes.on(topic, ProvisioningAborted, reactions.aborted)
-        routes.on(topic, CompensationFailed, reactions.compensation_failed)
-    routes.on(topics.BILLING, SubscriptionReserved, reactions.step_succeeded)
-    routes.on(topics.BILLING, SubscriptionCompensated, reactions.report)
-    routes.on(topics.BILLING, SubscriptionCancelled, reactions.report)
-    routes.on(topics.BILLING, SubscriptionPastDue, reactions.past_due)
-    successes: tuple[type[Event], ...] = (DropletCreated, DropletActive, DnsPointed)
-    for success in successes:
-        routes.on(topics.PROVISIONER, success, reactions.step_succeeded)
-    undone: tuple[type[Event], ...] = (DropletDestroyed, DnsReverted)
-    for report in undone:
-        routes.on(topics.PROVISIONER, report, reactions.report)
-    routes.on(topics.INVENTORY, ResourceRegistered, reactions.step_succeeded)
-    routes.on(topics.INVENTORY, ResourceLinked, reactions.step_succeeded)
-    routes.on(topics.INVENTORY, ResourceReleased, reactions.report)
-    return routes
-
-
 def create_app(settings: ApiSettings) -> Litestar:
     refuse_insecure(settings)
     runtime = ServiceRuntime(settings, migrations=[("api", MIGRATIONS)])
     reactions = SagaReactions(runtime.outbox, settings)
-    runtime.routes = saga_routes(reactions)
+    runtime.routes = saga_routes.routes(reactions)
 
     async def run_deadlines() -> None:
         await SagaDeadlines(runtime.pool, runtime.outbox, reactions, settings).run()
 
     runtime.background.append(run_deadlines)
     verifier = TokenVerifier(settings)
-    idempotency = Idempotency(runtime, ttl_s=settings.idempotency_ttl_s)
     # One connection pool per upstream for the app's life; no I/O until the first call.
     billing = BillingClient.of(settings)
     inventory = InventoryClient.of(settings)
+    app = service_app(
+        runtime,
+        [api_router(settings, runtime, verifier, billing, inventory)],
+        exception_handlers={Exception: handle_exception},
+        before_request=check_request_body,
+        request_max_body_size=settings.max_body_bytes,
+        # The gateway is the public edge: its parked-outbox routes are for operators only.
+        internal_middleware=[DefineMiddleware(BearerAuthMiddleware, verifier=verifier)],
+        internal_guards=[operator_only],
+        openapi_config=openapi_config(),
+        on_shutdown=[billing.aclose, inventory.aclose],
+    )
+    document_strict_bodies(app.openapi_schema)
+    if settings.write_rate_per_s > 0:
+        document_write_limits(app.openapi_schema)
+    return app
+
+
+def api_router(
+    settings: ApiSettings,
+    runtime: ServiceRuntime,
+    verifier: TokenVerifier,
+    billing: BillingClient,
+    inventory: InventoryClient,
+) -> Router:
+    """/api/v1: every feature's controllers behind the bearer token and the write limits."""
+    idempotency = gateway_idempotency(runtime, ttl_s=settings.idempotency_ttl_s)
 
     def provide_runtime() -> ServiceRuntime:
         return runtime
@@ -125,7 +114,7 @@ def create_app(settings: ApiSettings) -> Litestar:
     def provide_inventory() -> InventoryClient:
         return inventory
 
-    api = Router(
+    return Router(
         path="/api/v1",
         route_handlers=[
             DeploymentController,
@@ -143,26 +132,11 @@ def create_app(settings: ApiSettings) -> Litestar:
             "principal": Provide(provide_principal, sync_to_thread=False),
             "runtime": Provide(provide_runtime, sync_to_thread=False),
             "idempotency": Provide(provide_idempotency, sync_to_thread=False),
+            "idempotent": Provide(provide_post, sync_to_thread=False),
             "billing": Provide(provide_billing, sync_to_thread=False),
             "inventory": Provide(provide_inventory, sync_to_thread=False),
         },
     )
-    app = service_app(
-        runtime,
-        [api],
-        exception_handlers={Exception: handle_exception},
-        before_request=check_request_body,
-        request_max_body_size=settings.max_body_bytes,
-        # The gateway is the public edge: its parked-outbox routes are for operators only.
-        internal_middleware=[DefineMiddleware(BearerAuthMiddleware, verifier=verifier)],
-        internal_guards=[operator_only],
-        openapi_config=openapi_config(),
-        on_shutdown=[billing.aclose, inventory.aclose],
-    )
-    document_strict_bodies(app.openapi_schema)
-    if settings.write_rate_per_s > 0:
-        document_write_limits(app.openapi_schema)
-    return app
 
 
 def write_limits(settings: ApiSettings) -> list[Guard]:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from arcadia_api.config import ApiSettings
-from arcadia_api.tokens import TENANT_ID, issue_token
+from arcadia_api.http.tokens import TENANT_ID, issue_token
 
 ROLE_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 

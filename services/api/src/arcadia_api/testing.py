@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from arcadia_api.config import ApiSettings
-from arcadia_api.tokens import issue_token
+from arcadia_api.http.tokens import issue_token
 from arcadia_platform.testing import ServiceProcess, free_port, refusing_port
 
 TEST_SECRET = "test-secret-for-the-arcadia-api-suite-0123456789"

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+from arcadia_api.deployments.domain import Deployment
+from arcadia_api.http.principal import Principal
+from arcadia_api.identity import PRODUCER
 from arcadia_api.saga import repository as sagas
-from arcadia_api.saga.model import Saga
+from arcadia_api.saga.model import Saga, SagaTimeouts
+from arcadia_api.saga.steps import SagaKind, SagaStatus
 from arcadia_contracts import envelope, topics
 from arcadia_contracts.events.deployments import ProvisioningAborted
 from arcadia_platform.db import Connection
+from arcadia_platform.logs import get_logger
 from arcadia_platform.outbox import Outbox
 
-PRODUCER = "api"  # the producer name of every event the api publishes
+log = get_logger(__name__)
 
 
 async def abort_and_announce(
@@ -39,4 +44,25 @@ async def abort_and_announce(
             saga_id=saga.id,
         ),
     )
+    return True
+
+
+async def cancel_provisioning(
+    conn: Connection,
+    outbox: Outbox,
+    deployment: Deployment,
+    principal: Principal,
+    reason: str | None,
+    timeouts: SagaTimeouts,
+) -> bool:
+    """A user cancel while provisioning aborts the saga; it ends `cancelled` once undone."""
+    saga = await sagas.latest(conn, deployment.id, SagaKind.PROVISION, for_update=True)
+    if saga is None or saga.status not in (SagaStatus.RUNNING, SagaStatus.COMPENSATING):
+        return False
+    if saga.status is SagaStatus.RUNNING:
+        why = f"cancelled by {principal.sub}" + (f": {reason}" if reason else "")
+        await abort_and_announce(
+            conn, outbox, saga, saga.current_step, why, datetime.now(UTC), timeouts.compensation
+        )
+        log.info("saga.cancelled_by_user", saga_id=str(saga.id), actor=principal.sub)
     return True

@@ -8,12 +8,13 @@ from uuid import UUID
 
 import asyncpg
 
-from arcadia_api.saga.model import Saga, SagaKind, SagaStatus, Step, StepStatus
+from arcadia_api.saga.model import Saga
+from arcadia_api.saga.steps import SagaKind, SagaStatus, Step, StepStatus
 from arcadia_platform.db import Connection
 
 SAGA_COLUMNS = (
     "id, deployment_id, tenant_id, kind, status, started_at, deadline_at, finished_at,"
-    " failed_step, reason, reports"
+    " failed_step, reason, reports, droplet_id"
 )
 
 
@@ -44,6 +45,7 @@ def _saga(row: asyncpg.Record, steps: list[Step]) -> Saga:
         failed_step=row["failed_step"],
         reason=row["reason"],
         reports=set(row["reports"]),
+        droplet_id=row["droplet_id"],
     )
 
 
@@ -93,11 +95,13 @@ async def latest(
 async def save(conn: Connection, saga: Saga, request: dict[str, Any] | None = None) -> None:
     await conn.execute(
         "INSERT INTO sagas (id, deployment_id, tenant_id, kind, status, started_at, deadline_at,"
-        " finished_at, failed_step, reason, reports, request)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, COALESCE($12::text::jsonb, '{}'))"
+        " finished_at, failed_step, reason, reports, request, droplet_id)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, COALESCE($12::text::jsonb, '{}'),"
+        " $13)"
         " ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status,"
         " deadline_at = EXCLUDED.deadline_at, finished_at = EXCLUDED.finished_at,"
-        " failed_step = EXCLUDED.failed_step, reason = EXCLUDED.reason, reports = EXCLUDED.reports",
+        " failed_step = EXCLUDED.failed_step, reason = EXCLUDED.reason, reports = EXCLUDED.reports,"
+        " droplet_id = EXCLUDED.droplet_id",
         saga.id,
         saga.deployment_id,
         saga.tenant_id,
@@ -110,6 +114,7 @@ async def save(conn: Connection, saga: Saga, request: dict[str, Any] | None = No
         saga.reason,
         sorted(saga.reports),
         None if request is None else json.dumps(request),
+        saga.droplet_id,
     )
     steps = saga.steps
     # One statement for all steps (unnest), not one round trip per step.

@@ -16,8 +16,9 @@ import asyncpg
 from arcadia_api.config import ApiSettings
 from arcadia_api.saga import repository as sagas
 from arcadia_api.saga.abort import abort_and_announce
-from arcadia_api.saga.model import Saga, SagaKind, SagaStatus
-from arcadia_api.saga.reactions import SagaReactions
+from arcadia_api.saga.handlers import SagaReactions
+from arcadia_api.saga.model import Saga
+from arcadia_api.saga.steps import SagaKind, SagaStatus
 from arcadia_platform.db import Connection
 from arcadia_platform.logs import get_logger
 from arcadia_platform.outbox import Outbox

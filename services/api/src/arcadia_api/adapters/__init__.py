@@ -1,1 +1,0 @@
-"""I/O edges of the api service: asyncpg repositories."""

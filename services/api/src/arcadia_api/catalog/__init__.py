@@ -1,0 +1,1 @@
+"""The plan and add-on catalog, served from billing."""

@@ -1,1 +1,0 @@
-"""HTTP controllers: routing, parameters and documentation; the work happens elsewhere."""

@@ -1,0 +1,123 @@
+"""Reads: what a principal may see of deployments and tenants."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from uuid import UUID
+
+import msgspec
+
+from arcadia_api.deployments.domain import Deployment, DeploymentNotFoundError, DeploymentState
+from arcadia_api.deployments.repository import PostgresDeployments
+from arcadia_api.deployments.schemas import (
+    DeploymentDetail,
+    DeploymentEventPage,
+    DeploymentPage,
+    StateCounts,
+    TenantList,
+    TenantSummary,
+)
+from arcadia_api.http.pagination import (
+    decode_cursor,
+    decode_event_cursor,
+    encode_cursor,
+    encode_event_cursor,
+)
+from arcadia_api.http.principal import Principal, tenant_scope
+from arcadia_api.saga import repository as sagas
+from arcadia_api.saga.schemas import SagaList, SagaView
+from arcadia_api.saga.steps import SagaKind, SagaStatus
+from arcadia_platform.db import Connection
+
+
+async def _visible(conn: Connection, principal: Principal, deployment_id: UUID) -> Deployment:
+    found = await PostgresDeployments(conn).get(deployment_id)
+    if found is None or not principal.can_see(found.tenant_id):
+        raise DeploymentNotFoundError(deployment_id)
+    return found
+
+
+async def deployment_detail(
+    conn: Connection, principal: Principal, deployment_id: UUID, *, events_limit: int
+) -> DeploymentDetail:
+    found = await _visible(conn, principal, deployment_id)
+    events, total = await PostgresDeployments(conn).latest_events(deployment_id, events_limit)
+    # At most one provisioning and one teardown saga per deployment: bounded as it is.
+    history = [SagaView.of(saga) for saga in await sagas.of_deployment(conn, deployment_id)]
+    return DeploymentDetail(
+        deployment=found,
+        events=events,
+        events_total=total,
+        events_href=f"/api/v1/deployments/{deployment_id}/events",
+        saga=history[-1] if history else None,
+        sagas=history,
+    )
+
+
+async def deployment_events(
+    conn: Connection,
+    principal: Principal,
+    deployment_id: UUID,
+    *,
+    limit: int,
+    cursor: str | None,
+) -> DeploymentEventPage:
+    await _visible(conn, principal, deployment_id)
+    after = 0 if cursor is None else decode_event_cursor(cursor)
+    rows = await PostgresDeployments(conn).events_page(
+        deployment_id, after_id=after, limit=limit + 1
+    )
+    items, more = rows[:limit], len(rows) > limit
+    return DeploymentEventPage(
+        items=[event for _, event in items],
+        next_cursor=encode_event_cursor(items[-1][0]) if more else None,
+    )
+
+
+async def saga_list(
+    conn: Connection, *, status: SagaStatus | None, kind: SagaKind | None, limit: int
+) -> SagaList:
+    """Sagas newest first, e.g. every `compensation_failed` one (operators)."""
+    found = await sagas.page(conn, status=status, kind=kind, limit=limit)
+    return SagaList(items=[SagaView.of(saga) for saga in found])
+
+
+async def list_deployments(
+    conn: Connection,
+    principal: Principal,
+    *,
+    tenant_id: str | None,
+    state: DeploymentState | None,
+    limit: int,
+    cursor: str | None,
+) -> DeploymentPage:
+    # One row more than asked tells whether another page follows.
+    rows = await PostgresDeployments(conn).page(
+        tenant_id=tenant_scope(principal, tenant_id),
+        state=state,
+        after=None if cursor is None else decode_cursor(cursor),
+        limit=limit + 1,
+    )
+    items, more = rows[:limit], len(rows) > limit
+    last = items[-1] if more else None
+    return DeploymentPage(
+        items=items,
+        next_cursor=None if last is None else encode_cursor(last.created_at, last.id),
+    )
+
+
+async def tenant_summaries(conn: Connection) -> TenantList:
+    """Every tenant that has a deployment, with its deployment count per state (operators)."""
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for tenant_id, state, n in await PostgresDeployments(conn).counts_by_tenant_and_state():
+        counts[tenant_id][state] = n
+    return TenantList(
+        items=[
+            TenantSummary(
+                tenant_id=tenant_id,
+                deployments=sum(by_state.values()),
+                by_state=msgspec.convert(by_state, StateCounts),
+            )
+            for tenant_id, by_state in sorted(counts.items())
+        ]
+    )

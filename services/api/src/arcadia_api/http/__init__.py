@@ -1,0 +1,1 @@
+"""HTTP plumbing every feature shares: auth, tokens, problems, idempotency, paging, limits."""

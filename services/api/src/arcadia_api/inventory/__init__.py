@@ -1,0 +1,1 @@
+"""The gateway's side of inventory: its client, drift and resources (operators)."""

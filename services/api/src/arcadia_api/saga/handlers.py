@@ -1,0 +1,172 @@
+"""How the api follows the sagas: other services' events move the saga record and the deployment.
+
+Each reaction runs in the inbox transaction. Success events move steps forward (in any order
+across topics); the last one activates the deployment. ProvisioningAborted starts compensation;
+each participant's undo report is counted; when all are in, the deployment is cancelled.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from arcadia_api.config import ApiSettings
+from arcadia_api.deployments import transitions
+from arcadia_api.deployments.domain import DeploymentState
+from arcadia_api.identity import PRODUCER
+from arcadia_api.saga import repository as sagas
+from arcadia_api.saga.model import Saga
+from arcadia_api.saga.steps import COMPENSATION_REPORTS, TEARDOWN_REPORTS, SagaKind, SagaStatus
+from arcadia_contracts import Envelope, envelope, topics
+from arcadia_contracts.events.billing import SubscriptionPastDue
+from arcadia_contracts.events.deployments import (
+    CompensationFailed,
+    DeploymentActivated,
+    ProvisioningAborted,
+)
+from arcadia_contracts.events.provisioner import DnsPointed, DropletActive, DropletCreated
+from arcadia_platform.db import Connection
+from arcadia_platform.logs import get_logger
+from arcadia_platform.outbox import Outbox
+from arcadia_platform.sagas import require_saga_id
+
+log = get_logger(__name__)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class SagaReactions:
+    def __init__(self, outbox: Outbox, settings: ApiSettings) -> None:
+        self._outbox = outbox
+        self._settings = settings
+        self._step_timeout = timedelta(seconds=settings.saga_step_timeout_s)
+
+    async def step_succeeded(self, conn: Connection, event: Envelope) -> None:
+        saga = await self._saga_of(conn, event)
+        if saga is None or saga.kind is not SagaKind.PROVISION:
+            return
+        if isinstance(event.payload, DropletCreated | DropletActive):
+            # Remembered for DeploymentActivated, whichever success event happens to come last.
+            saga.droplet_id = event.payload.droplet_id
+        if not saga.record_success(event.type, now(), self._step_timeout):
+            log.info("saga.late_success_ignored", saga_id=str(saga.id), type=event.type)
+            return
+        if saga.ready_to_activate():
+            await self._activate(conn, saga, event)
+        await sagas.save(conn, saga)
+
+    async def _activate(self, conn: Connection, saga: Saga, cause: Envelope) -> None:
+        """Step 8: the deployment goes live, in the same transaction as the saga's completion."""
+        pointed = cause.payload if isinstance(cause.payload, DnsPointed) else None
+        moved = await transitions.system_transition(
+            conn,
+            self._outbox,
+            saga.deployment_id,
+            DeploymentState.ACTIVE,
+            "provisioning completed",
+            saga_id=saga.id,
+        )
+        if moved is None:
+            return
+        saga.complete(now())
+        activated = DeploymentActivated(
+            droplet_id=saga.droplet_id, ip_address=pointed.ip_address if pointed else None
+        )
+        await self._outbox.add(
+            conn,
+            topics.DEPLOYMENTS,
+            envelope(
+                activated,
+                producer=PRODUCER,
+                tenant_id=saga.tenant_id,
+                deployment_id=saga.deployment_id,
+                caused_by=cause,
+                saga_id=saga.id,
+            ),
+        )
+        log.info("saga.completed", saga_id=str(saga.id), deployment_id=str(saga.deployment_id))
+
+    async def aborted(self, conn: Connection, event: Envelope) -> None:
+        abort = event.payload
+        assert isinstance(abort, ProvisioningAborted)
+        saga = await self._saga_of(conn, event)
+        if saga is None:
+            return
+        compensation = timedelta(seconds=self._settings.compensation_timeout_s)
+        if saga.abort(abort.failed_step, abort.reason, now(), compensation):
+            log.info(
+                "saga.compensating",
+                saga_id=str(saga.id),
+                failed_step=abort.failed_step,
+                reason=abort.reason,
+            )
+        await self.finish_if_ended(conn, saga)
+        await sagas.save(conn, saga)
+
+    async def report(self, conn: Connection, event: Envelope) -> None:
+        """An undo report (compensation) or a teardown participant's report."""
+        if event.saga_id is None and event.type in TEARDOWN_REPORTS and event.deployment_id:
+            # Billing reports a cancelled subscription for the deployment, not for a saga.
+            saga = await sagas.latest(conn, event.deployment_id, SagaKind.TEARDOWN, for_update=True)
+        else:
+            saga = await self._saga_of(conn, event)
+        if saga is None:
+            return
+        if saga.kind is SagaKind.PROVISION and event.type not in COMPENSATION_REPORTS:
+            return
+        saga.record_report(event.type, now())
+        await self.finish_if_ended(conn, saga)
+        await sagas.save(conn, saga)
+
+    async def compensation_failed(self, conn: Connection, event: Envelope) -> None:
+        failure = event.payload
+        assert isinstance(failure, CompensationFailed)
+        saga = await self._saga_of(conn, event)
+        if saga is None:
+            return
+        if saga.compensation_failed(failure.step, failure.reason, now()):
+            log.error(
+                "saga.compensation_failed",
+                saga_id=str(saga.id),
+                step=failure.step,
+                reason=failure.reason,
+            )
+            await self.finish_if_ended(conn, saga)
+        await sagas.save(conn, saga)
+
+    async def past_due(self, conn: Connection, event: Envelope) -> None:
+        """Billing says a payment failed: the deployment goes past_due (unless overridden)."""
+        notice = event.payload
+        assert isinstance(notice, SubscriptionPastDue)
+        if event.deployment_id is None:
+            return
+        await transitions.system_transition(
+            conn,
+            self._outbox,
+            event.deployment_id,
+            DeploymentState.PAST_DUE,
+            f"payment failed: {notice.reason}",
+            respect_billing_override=True,
+        )
+
+    async def finish_if_ended(self, conn: Connection, saga: Saga) -> None:
+        """A provisioning saga that has ended without completing leaves the deployment cancelled."""
+        ended = saga.status in (SagaStatus.COMPENSATED, SagaStatus.COMPENSATION_FAILED)
+        if saga.kind is SagaKind.PROVISION and ended:
+            await transitions.system_transition(
+                conn,
+                self._outbox,
+                saga.deployment_id,
+                DeploymentState.CANCELLED,
+                f"provisioning {saga.status.value}: {saga.reason}",
+                saga_id=saga.id,
+            )
+
+    async def _saga_of(self, conn: Connection, event: Envelope) -> Saga | None:
+        """The event's saga, locked; an event without a saga id is dead-lettered, not dropped."""
+        saga_id = require_saga_id(event)
+        saga = await sagas.get(conn, saga_id, for_update=True)
+        if saga is None:
+            log.warning("saga.unknown", saga_id=str(saga_id), type=event.type)
+        return saga

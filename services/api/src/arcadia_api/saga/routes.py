@@ -1,0 +1,69 @@
+"""ROUTES: what the api hears from the saga's other participants (topic x event -> reaction)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Final
+
+from arcadia_api.saga.handlers import SagaReactions
+from arcadia_contracts import Envelope, Event, topics
+from arcadia_contracts.events.billing import (
+    SubscriptionCancelled,
+    SubscriptionCompensated,
+    SubscriptionPastDue,
+    SubscriptionReserved,
+)
+from arcadia_contracts.events.deployments import CompensationFailed, ProvisioningAborted
+from arcadia_contracts.events.inventory import ResourceLinked, ResourceRegistered, ResourceReleased
+from arcadia_contracts.events.provisioner import (
+    DnsPointed,
+    DnsReverted,
+    DropletActive,
+    DropletCreated,
+    DropletDestroyed,
+)
+from arcadia_platform.consumer import Handler, Routes
+from arcadia_platform.db import Connection
+
+# A reaction named unbound (e.g. `SagaReactions.report`), so the table reads without an instance.
+Reaction = Callable[[SagaReactions, Connection, Envelope], Awaitable[None]]
+
+_ABORTS: Final[tuple[tuple[str, type[Event], Reaction], ...]] = tuple(
+    row
+    for topic in (topics.BILLING, topics.PROVISIONER, topics.INVENTORY)
+    for row in (
+        (topic, ProvisioningAborted, SagaReactions.aborted),
+        (topic, CompensationFailed, SagaReactions.compensation_failed),
+    )
+)
+
+ROUTES: Final[tuple[tuple[str, type[Event], Reaction], ...]] = (
+    *_ABORTS,
+    (topics.BILLING, SubscriptionReserved, SagaReactions.step_succeeded),
+    (topics.BILLING, SubscriptionCompensated, SagaReactions.report),
+    (topics.BILLING, SubscriptionCancelled, SagaReactions.report),
+    (topics.BILLING, SubscriptionPastDue, SagaReactions.past_due),
+    (topics.PROVISIONER, DropletCreated, SagaReactions.step_succeeded),
+    (topics.PROVISIONER, DropletActive, SagaReactions.step_succeeded),
+    (topics.PROVISIONER, DnsPointed, SagaReactions.step_succeeded),
+    (topics.PROVISIONER, DropletDestroyed, SagaReactions.report),
+    (topics.PROVISIONER, DnsReverted, SagaReactions.report),
+    (topics.INVENTORY, ResourceRegistered, SagaReactions.step_succeeded),
+    (topics.INVENTORY, ResourceLinked, SagaReactions.step_succeeded),
+    (topics.INVENTORY, ResourceReleased, SagaReactions.report),
+)
+
+
+def routes(reactions: SagaReactions) -> Routes:
+    """ROUTES bound to one `SagaReactions`: the consumer's routing table."""
+    table = Routes()
+    for topic, event, reaction in ROUTES:
+        table.on(topic, event, _bind(reactions, reaction))
+    return table
+
+
+def _bind(reactions: SagaReactions, reaction: Reaction) -> Handler:
+    async def handle(conn: Connection, event: Envelope) -> None:
+        await reaction(reactions, conn, event)
+
+    return handle

@@ -1,0 +1,1 @@
+"""A deployment's subscription in billing: subscribe, change plan, attach add-ons."""

@@ -1,0 +1,1 @@
+"""Tenants as the gateway sees them (operators)."""
