@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from arcadia_api.config import ApiSettings
-from arcadia_api.tokens import TENANT_ID, issue_token
+from arcadia_api.http.tokens import TENANT_ID, issue_token
 
 OPERATOR_ROLES = ("admin", "platform-admin")
 

@@ -28,13 +28,14 @@ from arcadia_platform.db import Connection
 # A reaction named unbound (e.g. `SagaReactions.report`), so the table reads without an instance.
 Reaction = Callable[[SagaReactions, Connection, Envelope], Awaitable[None]]
 
-_ABORTS: Final[tuple[tuple[str, type[Event], Reaction], ...]] = tuple(
-    row
-    for topic in (topics.BILLING, topics.PROVISIONER, topics.INVENTORY)
-    for row in (
-        (topic, ProvisioningAborted, SagaReactions.aborted),
-        (topic, CompensationFailed, SagaReactions.compensation_failed),
-    )
+# Every participant may abort the saga; only the provisioner undoes work that can fail to be
+# undone, so only its topic carries CompensationFailed.
+_ABORTS: Final[tuple[tuple[str, type[Event], Reaction], ...]] = (
+    *(
+        (topic, ProvisioningAborted, SagaReactions.aborted)
+        for topic in (topics.BILLING, topics.PROVISIONER, topics.INVENTORY)
+    ),
+    (topics.PROVISIONER, CompensationFailed, SagaReactions.compensation_failed),
 )
 
 ROUTES: Final[tuple[tuple[str, type[Event], Reaction], ...]] = (
