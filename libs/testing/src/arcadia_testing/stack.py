@@ -17,11 +17,12 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 
 from arcadia_api.http.tokens import issue_token
-from arcadia_api.testing import OPERATOR_ROLES, TEST_SECRET, settings_for_tests
 from arcadia_contracts import decode
 from arcadia_ops.invariants import Sources
-from arcadia_platform.testing import Infra, ServiceProcess, eventually, free_port, unique
 from arcadia_platform.topics_admin import ensure_topics
+from arcadia_testing.gateway import OPERATOR_ROLES, TEST_SECRET, settings_for_tests
+from arcadia_testing.plugin import Infra, ServiceProcess, eventually, unique
+from arcadia_testing.ports import free_port
 
 SERVICES = ("billing", "inventory", "provisioner", "api")
 TERMINAL = {"completed", "compensated", "compensation_failed"}
