@@ -8,7 +8,8 @@ import httpx
 import pytest
 
 from arcadia_testing.plugin import eventually
-from arcadia_testing.stack import SagaDriver, Stack
+from arcadia_testing.saga_driver import SagaDriver
+from arcadia_testing.stack import Stack
 from tests.saga.conftest import PATIENT
 from tests.saga.test_delivery import HAPPY_OUTBOX
 

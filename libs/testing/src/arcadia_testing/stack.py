@@ -5,33 +5,29 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import time
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
 import httpx
-from aiokafka import AIOKafkaConsumer
-from aiokafka.admin import AIOKafkaAdminClient
 
 from arcadia_api.http.tokens import issue_token
-from arcadia_contracts import decode
 from arcadia_ops.invariants import Sources
 from arcadia_platform.topics_admin import ensure_topics
 from arcadia_testing.gateway import OPERATOR_ROLES, TEST_SECRET, settings_for_tests
 from arcadia_testing.plugin import Infra, ServiceProcess, eventually, unique
 from arcadia_testing.ports import free_port
+from arcadia_testing.world import BASE_DOMAIN as BASE_DOMAIN
+from arcadia_testing.world import SERVICES as SERVICES
+from arcadia_testing.world import StackWorld
 
-SERVICES = ("billing", "inventory", "provisioner", "api")
 TERMINAL = {"completed", "compensated", "compensation_failed"}
-BASE_DOMAIN = "apps.arcadia.test"
 PROVIDER_TOKEN = "dev-token"  # the provisioner's default; cloudsim takes any non-empty token
 
 
 @dataclass
-class Stack:
+class Stack(StackWorld):
     infra: Infra
     namespace: str
     databases: dict[str, str]
@@ -56,10 +52,6 @@ class Stack:
 
     def url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.ports[name]}"
-
-    @property
-    def sim(self) -> str:
-        return f"http://127.0.0.1:{self.ports['cloudsim']}"
 
     def auth(self, tenant: str, *, operator: bool = False) -> dict[str, str]:
         roles = OPERATOR_ROLES if operator else ("admin",)
@@ -147,129 +139,6 @@ class Stack:
 
         return await eventually(ended, timeout_s=timeout_s, interval_s=0.2)
 
-    # ------------------------------------------------------------------ the world
-
-    async def sim_state(self, client: httpx.AsyncClient) -> Any:
-        return (await client.get(f"{self.sim}/_sim/state")).json()
-
-    async def sim_fault(
-        self, client: httpx.AsyncClient, operation: str, fault: object, count: int = 1
-    ) -> None:
-        body = {"operation": operation, "fault": fault, "count": count}
-        (await client.post(f"{self.sim}/_sim/faults", json=body)).raise_for_status()
-
-    async def sim_config(self, client: httpx.AsyncClient, **config: Any) -> None:
-        (await client.post(f"{self.sim}/_sim/config", json=config)).raise_for_status()
-
-    async def holdings(
-        self, client: httpx.AsyncClient, tenant: str, slug: str, deployment_id: str, saga_id: str
-    ) -> dict[str, Any]:
-        """What exists for one saga: droplets tagged with it, DNS records of its name, active
-        inventory resources and live subscriptions of its deployment."""
-        state = await self.sim_state(client)
-        droplets = [d for d in state["droplets"] if f"saga:{saga_id}" in d["tags"]]
-        name = f"{slug}.{tenant}"
-        records = [r for r in state["records"] if r["name"] in (name, f"{name}.{BASE_DOMAIN}")]
-        deployment = uuid.UUID(deployment_id)
-        resources = await self.rows(
-            "inventory",
-            "SELECT * FROM resources WHERE deployment_id = $1 AND status = 'active'",
-            deployment,
-        )
-        subscriptions = await self.rows(
-            "billing",
-            "SELECT * FROM subscriptions WHERE deployment_id = $1 AND status <> 'cancelled'",
-            deployment,
-        )
-        return {
-            "droplets": droplets,
-            "records": records,
-            "resources": resources,
-            "subscriptions": subscriptions,
-        }
-
-    async def settled_holdings(
-        self, client: httpx.AsyncClient, tenant: str, slug: str, deployment_id: str, saga_id: str
-    ) -> dict[str, Any]:
-        """Holdings once billing has caught up: the api completes the saga, then billing hears
-        DeploymentActivated and activates the subscription (a little later). Raises if billing
-        never settles: checking invariants on data still in motion would pass or fail by luck."""
-        last: dict[str, Any] = {}
-
-        async def settled() -> dict[str, Any] | None:
-            last.update(await self.holdings(client, tenant, slug, deployment_id, saga_id))
-            pending = [s for s in last["subscriptions"] if s["status"] == "pending"]
-            return None if pending else dict(last)
-
-        try:
-            result: dict[str, Any] = await eventually(settled, timeout_s=60, interval_s=0.2)
-        except TimeoutError as error:
-            raise TimeoutError(f"billing never settled saga {saga_id}: {last}") from error
-        return result
-
-    async def rows(self, service: str, sql: str, *args: Any) -> list[dict[str, Any]]:
-        conn = await asyncpg.connect(self.databases[service])
-        try:
-            return [dict(r) for r in await conn.fetch(sql, *args)]
-        finally:
-            await conn.close()
-
-    async def outbox_types(self, service: str, deployment_id: str) -> list[str]:
-        """The types of the events a service committed about a deployment, in order."""
-        rows = await self.rows(
-            service, "SELECT value FROM outbox WHERE key = $1 ORDER BY id", deployment_id.encode()
-        )
-        return [decode(row["value"]).type for row in rows]
-
-    async def quiescent(self) -> bool:
-        """Nothing is in flight: every outbox row is sent and every consumer group has committed
-        the end of every partition it reads (so each event's effects have committed). A parked
-        outbox row (outbound poison) never gets sent: a test that parks one waits otherwise."""
-        for service in SERVICES:
-            (row,) = await self.rows(
-                service, "SELECT count(*) AS n FROM outbox WHERE sent_at IS NULL"
-            )
-            if row["n"]:
-                return False
-        return await self.consumers_caught_up()
-
-    async def consumers_caught_up(self) -> bool:
-        """Every service's consumer group has committed the end of every partition it reads."""
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.infra.kafka)
-        consumer = AIOKafkaConsumer(bootstrap_servers=self.infra.kafka)
-        await admin.start()
-        await consumer.start()
-        try:
-            for service in SERVICES:
-                committed = await admin.list_consumer_group_offsets(f"{self.namespace}.{service}")
-                ends = await consumer.end_offsets(list(committed))
-                if any(meta.offset < ends[tp] for tp, meta in committed.items()):
-                    return False
-            return True
-        finally:
-            await consumer.stop()
-            await admin.close()
-
-    async def rewind_consumer_group(self, service: str) -> None:
-        """Commit offset 0 on every partition the (stopped) service's group has read: its
-        next start replays every topic from the beginning."""
-        group = f"{self.namespace}.{service}"
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.infra.kafka)
-        await admin.start()
-        try:
-            committed = await admin.list_consumer_group_offsets(group)
-        finally:
-            await admin.close()
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.infra.kafka, group_id=group, enable_auto_commit=False
-        )
-        await consumer.start()
-        try:
-            consumer.assign(list(committed))
-            await consumer.commit({tp: 0 for tp in committed})
-        finally:
-            await consumer.stop()
-
 
 def instance_name(service: str, number: int) -> str:
     """ "billing" for the first instance of billing, "billing#2" for the second..."""
@@ -308,31 +177,7 @@ async def start_stack(
     )
     for service in SERVICES:
         prefix = f"ARCADIA_{service.upper()}_"
-        service_env = {
-            **common,
-            f"{prefix}DATABASE_URL": databases[service],
-            f"{prefix}TOPIC_NAMESPACE": namespace,
-            f"{prefix}HTTP_PORT": str(ports[service]),
-            f"{prefix}RELAY_POLL_INTERVAL_S": "0.2",
-            **{
-                k.replace("ARCADIA_ALL_", prefix): v
-                for k, v in common.items()
-                if k.startswith("ARCADIA_ALL_")
-            },
-        }
-        if service == "api":
-            service_env |= {
-                "ARCADIA_API_JWT_SECRET": TEST_SECRET,
-                "ARCADIA_API_BILLING_URL": f"http://127.0.0.1:{ports['billing']}",
-                "ARCADIA_API_INVENTORY_URL": f"http://127.0.0.1:{ports['inventory']}",
-            }
-        if service in ("provisioner", "inventory"):
-            service_env |= {f"{prefix}DO_BASE_URL": stack.sim}
-        if service == "provisioner":
-            service_env |= {
-                "ARCADIA_PROVISIONER_DO_REQUESTS_PER_MINUTE": "0",
-                "ARCADIA_PROVISIONER_BASE_DOMAIN": BASE_DOMAIN,
-            }
+        service_env = _service_env(service, stack, common)
         for name in stack.names(service):
             stack.processes[name] = make_process(
                 [sys.executable, "-m", f"arcadia_{service}"],
@@ -344,6 +189,39 @@ async def start_stack(
     # group joins), so N instances start in about the time of one.
     await asyncio.gather(*(stack.start(name) for name in names))
     return stack
+
+
+def _service_env(service: str, stack: Stack, common: Mapping[str, str]) -> dict[str, str]:
+    """One service's environment: its own database, the stack's namespace and its neighbours'
+    addresses; `ARCADIA_ALL_*` in `common` applies to every service under its own prefix."""
+    prefix = f"ARCADIA_{service.upper()}_"
+    ports = stack.ports
+    service_env = {
+        **common,
+        f"{prefix}DATABASE_URL": stack.databases[service],
+        f"{prefix}TOPIC_NAMESPACE": stack.namespace,
+        f"{prefix}HTTP_PORT": str(ports[service]),
+        f"{prefix}RELAY_POLL_INTERVAL_S": "0.2",
+        **{
+            k.replace("ARCADIA_ALL_", prefix): v
+            for k, v in common.items()
+            if k.startswith("ARCADIA_ALL_")
+        },
+    }
+    if service == "api":
+        service_env |= {
+            "ARCADIA_API_JWT_SECRET": TEST_SECRET,
+            "ARCADIA_API_BILLING_URL": f"http://127.0.0.1:{ports['billing']}",
+            "ARCADIA_API_INVENTORY_URL": f"http://127.0.0.1:{ports['inventory']}",
+        }
+    if service in ("provisioner", "inventory"):
+        service_env |= {f"{prefix}DO_BASE_URL": stack.sim}
+    if service == "provisioner":
+        service_env |= {
+            "ARCADIA_PROVISIONER_DO_REQUESTS_PER_MINUTE": "0",
+            "ARCADIA_PROVISIONER_BASE_DOMAIN": BASE_DOMAIN,
+        }
+    return service_env
 
 
 async def restart_stack(stack: Stack, cloudsim_env: Mapping[str, str] | None = None) -> None:
@@ -366,80 +244,3 @@ async def drop_stack(infra: Infra, stack: Stack) -> None:
             await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     finally:
         await admin.close()
-
-
-@dataclass
-class SagaRun:
-    tenant: str
-    slug: str
-    deployment_id: str = ""
-    saga_id: str = ""
-    sent_at: float = 0.0
-    finished_at: float | None = None
-    status: str | None = None
-
-
-class SagaDriver:
-    """Starts many provisioning sagas (at most `concurrency` unfinished at once, and no faster
-    than `rate` per second) and watches them end in the api's database."""
-
-    def __init__(self, stack: Stack, *, concurrency: int, rate: float = 0.0) -> None:
-        self._stack = stack
-        self._gateways = stack.apis  # sagas are started on each gateway in turn
-        self._slots = asyncio.Semaphore(concurrency)
-        self._rate = rate
-        self._waiting: dict[str, tuple[SagaRun, asyncio.Future[None]]] = {}
-
-    async def run(self, count: int, *, timeout_s: float = 300) -> list[SagaRun]:
-        runs = [
-            SagaRun(tenant=f"bench-{i % 20}", slug=f"app-{uuid.uuid4().hex[:10]}")
-            for i in range(count)
-        ]
-        watcher = asyncio.create_task(self._watch())
-        try:
-            async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=64)) as c:
-                started = time.monotonic()
-                tasks = []
-                for i, run in enumerate(runs):
-                    await self._slots.acquire()
-                    if self._rate > 0:
-                        delay = started + i / self._rate - time.monotonic()
-                        if delay > 0:
-                            await asyncio.sleep(delay)
-                    gateway = self._gateways[i % len(self._gateways)]
-                    tasks.append(asyncio.create_task(self._one(c, run, gateway)))
-                await asyncio.wait_for(asyncio.gather(*tasks), timeout_s)
-        finally:
-            watcher.cancel()
-        return runs
-
-    async def _one(self, client: httpx.AsyncClient, run: SagaRun, gateway: str) -> None:
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        run.sent_at = time.time()
-        try:
-            run.deployment_id, run.saga_id = await self._stack.provision(
-                client, run.tenant, run.slug, api=gateway
-            )
-            self._waiting[run.saga_id] = (run, done)
-            await done
-        finally:
-            self._slots.release()
-
-    async def _watch(self) -> None:
-        conn = await asyncpg.connect(self._stack.databases["api"])
-        try:
-            while True:
-                await asyncio.sleep(0.02)
-                if not self._waiting:
-                    continue
-                rows = await conn.fetch(
-                    "SELECT id::text AS id, status, EXTRACT(EPOCH FROM finished_at) AS at"
-                    " FROM sagas WHERE id = ANY($1::uuid[]) AND finished_at IS NOT NULL",
-                    list(self._waiting),
-                )
-                for row in rows:
-                    run, done = self._waiting.pop(row["id"])
-                    run.finished_at, run.status = float(row["at"]), row["status"]
-                    done.set_result(None)
-        finally:
-            await conn.close()
