@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-pytest_plugins = ["arcadia_platform.testing"]
+pytest_plugins = ["arcadia_testing.plugin"]
 
 # Fixtures that reach Kafka or PostgreSQL, or start service processes that do. Every other
 # fixture (cloudsim on a loopback port, fakes, clocks, tmp paths) is fine in a unit test.
 INFRASTRUCTURE_FIXTURES = frozenset(
     {
-        "infra",  # arcadia_platform.testing: the shared broker and server
+        "infra",  # arcadia_testing.plugin: the shared broker and server
         "database",
         "namespace",
         "processes",

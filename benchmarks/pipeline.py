@@ -25,10 +25,10 @@ import asyncpg
 
 from arcadia_contracts.topics import dlq
 from arcadia_platform.settings import DEFAULT_DATABASE_URL, DEFAULT_KAFKA, database_url_for
-from arcadia_platform.testing import ROOT, ServiceProcess, unique
 from arcadia_platform.topicnames import TopicNames
 from arcadia_platform.topics_admin import ensure_topics
-from tests.pipeline.harness import PROBE_TOPIC
+from arcadia_testing.harness import PROBE_TOPIC
+from arcadia_testing.plugin import ROOT, ServiceProcess, unique
 
 RESULTS = ROOT / "bench-results" / "pipeline.json"
 
@@ -52,7 +52,7 @@ async def one_run(count: int, rate: float, per_txn: int, logs: Path) -> dict[str
         "ARCADIA_HARNESS_RELAY_POLL_INTERVAL_S": "0.5",
     }
     consumer = ServiceProcess(
-        [sys.executable, "-m", "tests.pipeline.harness", "consume"],
+        [sys.executable, "-m", "arcadia_testing.harness", "consume"],
         {**env, "ARCADIA_HARNESS_DATABASE_URL": database_url_for(dbs[1], server)},
         logs / f"consumer-{names.namespace}.log",
     )
@@ -60,7 +60,7 @@ async def one_run(count: int, rate: float, per_txn: int, logs: Path) -> dict[str
         [
             sys.executable,
             "-m",
-            "tests.pipeline.harness",
+            "arcadia_testing.harness",
             "produce",
             str(count),
             str(rate),

@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from arcadia_platform.settings import DEFAULT_DATABASE_URL, DEFAULT_KAFKA
-from arcadia_platform.testing import ROOT, Infra, ServiceProcess
-from tests.stack import SagaDriver, SagaRun, drop_stack, start_stack
+from arcadia_testing.plugin import ROOT, Infra, ServiceProcess
+from arcadia_testing.saga_driver import SagaDriver, SagaRun
+from arcadia_testing.stack import drop_stack, start_stack
 
 RESULTS = ROOT / "bench-results" / "saga.json"
 QUIET = {"ARCADIA_ALL_LOG_LEVEL": "WARNING"}

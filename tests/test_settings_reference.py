@@ -10,7 +10,7 @@ from types import ModuleType
 import pytest
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from arcadia_platform.testing import ROOT
+from arcadia_testing.plugin import ROOT
 
 
 def _load_generator() -> ModuleType:

@@ -9,7 +9,7 @@ from types import ModuleType
 
 import pytest
 
-from arcadia_platform.testing import ROOT
+from arcadia_testing.plugin import ROOT
 
 
 def _load_stack() -> ModuleType:

@@ -18,8 +18,8 @@ from arcadia_api.config import ApiSettings
 from arcadia_billing.config import BillingSettings
 from arcadia_inventory.config import InventorySettings
 from arcadia_platform.settings import ServiceSettings, database_server_url, kafka_bootstrap_servers
-from arcadia_platform.testing import ROOT
 from arcadia_provisioner.config import ProvisionerSettings
+from arcadia_testing.plugin import ROOT
 
 SERVICES: list[type[ServiceSettings]] = [
     ApiSettings,

@@ -14,8 +14,8 @@ import asyncpg
 import httpx
 
 from arcadia_ops.invariants import Violation, check
-from arcadia_platform.testing import eventually
-from tests.stack import TERMINAL, Stack
+from arcadia_testing.plugin import eventually
+from arcadia_testing.stack import TERMINAL, Stack
 
 # What counts as "the world is unreachable right now": try again.
 TRANSIENT = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError)

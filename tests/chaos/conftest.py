@@ -9,9 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from arcadia_platform.testing import ServiceProcess
-from tests.infra import PrivateInfra
-from tests.stack import Stack, drop_stack, start_stack
+from arcadia_testing.plugin import ServiceProcess
+from arcadia_testing.private_infra import PrivateInfra
+from arcadia_testing.stack import Stack, drop_stack, start_stack
 
 # Sagas must end in bounded time whatever the fault: short deadlines, short provider timeouts.
 CHAOS_ENV = {

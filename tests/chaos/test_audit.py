@@ -9,8 +9,8 @@ import asyncpg
 import httpx
 
 from arcadia_ops.invariants import check
-from arcadia_platform.testing import eventually, unique
-from tests.stack import PROVIDER_TOKEN, Stack
+from arcadia_testing.plugin import eventually, unique
+from arcadia_testing.stack import PROVIDER_TOKEN, Stack
 
 
 async def settled(stack: Stack) -> bool:

@@ -13,10 +13,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import httpx
 import pytest
 
+from arcadia_testing.private_infra import PrivateInfra
+from arcadia_testing.stack import SERVICES, Stack, drop_stack
 from tests.chaos.chaos import ChaosReport, assert_clean, open_sagas, settle_and_audit, start_sagas
 from tests.chaos.conftest import chaos_stack
-from tests.infra import PrivateInfra
-from tests.stack import SERVICES, Stack, drop_stack
 
 # At least 100 in flight when the fault hits, though a few may have ended already.
 SAGAS = 110

@@ -20,10 +20,10 @@ import httpx
 import pytest
 
 from arcadia_ops.invariants import check
-from arcadia_platform.testing import eventually
+from arcadia_testing.plugin import eventually
+from arcadia_testing.private_infra import PrivateInfra
+from arcadia_testing.stack import SERVICES, TERMINAL, Stack, drop_stack
 from tests.chaos.conftest import chaos_stack
-from tests.infra import PrivateInfra
-from tests.stack import SERVICES, TERMINAL, Stack, drop_stack
 
 OUTAGE_S = 60.0
 # Sagas the load starts per second (before, during and after an outage).

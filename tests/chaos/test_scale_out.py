@@ -19,10 +19,11 @@ import pytest
 
 from arcadia_contracts import decode, topics
 from arcadia_ops.invariants import check
-from arcadia_platform.testing import Infra, ServiceProcess, eventually, read_topic
+from arcadia_testing.plugin import Infra, ServiceProcess, eventually, read_topic
+from arcadia_testing.saga_driver import SagaDriver
+from arcadia_testing.stack import SERVICES, Stack, drop_stack, start_stack
 from tests.chaos.conftest import ACTIVATION_DELAY_MS, CHAOS_ENV
 from tests.saga.test_delivery import HAPPY_OUTBOX
-from tests.stack import SERVICES, SagaDriver, Stack, drop_stack, start_stack
 
 INSTANCES = 2
 SAGAS = 120

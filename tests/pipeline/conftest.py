@@ -14,10 +14,10 @@ from aiokafka import AIOKafkaProducer
 from arcadia_contracts import Envelope
 from arcadia_contracts.topics import dlq
 from arcadia_platform.outbox import Outbox
-from arcadia_platform.testing import Infra, ServiceProcess, eventually, unique
 from arcadia_platform.topicnames import TopicNames
 from arcadia_platform.topics_admin import ensure_topics
-from tests.pipeline.harness import PROBE_TOPIC
+from arcadia_testing.harness import PROBE_TOPIC
+from arcadia_testing.plugin import Infra, ServiceProcess, eventually, unique
 
 
 @dataclass
@@ -99,7 +99,7 @@ async def pipeline(infra: Infra, processes: Callable[..., ServiceProcess]) -> As
             "ARCADIA_HARNESS_CONSUMER_BACKOFF_MAX_S": "0.2",
             "KAFKA_BOOTSTRAP_SERVERS": infra.kafka,
         }
-        return processes([sys.executable, "-m", "tests.pipeline.harness", mode], env, mode)
+        return processes([sys.executable, "-m", "arcadia_testing.harness", mode], env, mode)
 
     yield Pipeline(
         infra=infra,

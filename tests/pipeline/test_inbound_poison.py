@@ -9,11 +9,11 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from arcadia_contracts import Envelope, encode
 from arcadia_contracts.topics import dlq
-from arcadia_platform.testing import eventually, read_topic, unique
 from arcadia_platform.topicnames import TopicNames
 from arcadia_platform.topics_admin import ensure_topics
+from arcadia_testing.harness import PROBE_TOPIC, probe
+from arcadia_testing.plugin import eventually, read_topic, unique
 from tests.pipeline.conftest import Pipeline, wait_ready
-from tests.pipeline.harness import PROBE_TOPIC, probe
 
 MAX_RECORD_BYTES = 4096
 NOT_UTF8 = b"\xff\xfe\xfd"

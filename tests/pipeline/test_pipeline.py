@@ -6,9 +6,9 @@ import collections
 import itertools
 
 from arcadia_contracts.topics import dlq
-from arcadia_platform.testing import eventually, read_topic
+from arcadia_testing.harness import deployment_of, probe
+from arcadia_testing.plugin import eventually, read_topic
 from tests.pipeline.conftest import Pipeline, wait_ready
-from tests.pipeline.harness import deployment_of, probe
 
 
 def headers(record: object) -> dict[str, str]:

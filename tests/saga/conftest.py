@@ -8,8 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from arcadia_platform.testing import Infra, ServiceProcess
-from tests.stack import Stack, drop_stack, start_stack
+from arcadia_testing.plugin import Infra, ServiceProcess
+from arcadia_testing.stack import Stack, drop_stack, start_stack
 
 FAST = {
     # Short backoffs, and bounds short enough that a fault held until a deadline resolves in

@@ -8,10 +8,10 @@ import uuid
 import httpx
 import pytest
 
-from arcadia_platform.testing import eventually, unique
+from arcadia_testing.plugin import eventually, unique
+from arcadia_testing.stack import Stack
 from tests.saga.test_delivery import HAPPY_OUTBOX
 from tests.saga.test_saga import assert_completed
-from tests.stack import Stack
 
 CASES = [
     # (service, crash point): the process dies there once, like kill -9, and is restarted.

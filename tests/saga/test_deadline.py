@@ -9,10 +9,10 @@ from typing import Any
 import httpx
 import pytest
 
-from arcadia_platform.testing import Infra, ServiceProcess, eventually, unique
+from arcadia_testing.plugin import Infra, ServiceProcess, eventually, unique
+from arcadia_testing.stack import Stack, drop_stack, start_stack
 from tests.saga.conftest import PATIENT
 from tests.saga.test_saga import assert_compensated
-from tests.stack import Stack, drop_stack, start_stack
 
 STEP_TIMEOUT_S = 30
 

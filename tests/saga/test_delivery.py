@@ -14,12 +14,12 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from arcadia_contracts import topics
-from arcadia_platform.testing import eventually, unique
 from arcadia_platform.topicnames import TopicNames
 from arcadia_platform.topics_admin import PARTITIONS
+from arcadia_testing.plugin import eventually, unique
+from arcadia_testing.stack import Stack
 from tests.saga.conftest import PATIENT
 from tests.saga.test_saga import assert_completed
-from tests.stack import Stack
 
 # Every saga here must complete: the services' own timeouts and deadlines, not the fast ones.
 STACK_ENV = PATIENT

@@ -7,10 +7,11 @@ import collections
 import httpx
 import pytest
 
-from arcadia_platform.testing import eventually
+from arcadia_testing.plugin import eventually
+from arcadia_testing.saga_driver import SagaDriver
+from arcadia_testing.stack import Stack
 from tests.saga.conftest import PATIENT
 from tests.saga.test_delivery import HAPPY_OUTBOX
-from tests.stack import SagaDriver, Stack
 
 SAGAS = 200
 # Every saga must complete: the fast settings' 1 s client timeout and 4 s activation deadline

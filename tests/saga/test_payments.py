@@ -10,9 +10,9 @@ import httpx
 
 from arcadia_contracts import envelope, topics
 from arcadia_contracts.events.platform import PaymentFailed
-from arcadia_platform.testing import eventually, publish, unique
 from arcadia_platform.topicnames import TopicNames
-from tests.stack import Stack
+from arcadia_testing.plugin import eventually, publish, unique
+from arcadia_testing.stack import Stack
 
 
 async def provisioned(stack: Stack, client: httpx.AsyncClient) -> tuple[str, str]:

@@ -11,10 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
-from arcadia_platform.testing import Infra, ServiceProcess, unique
+from arcadia_testing.plugin import Infra, ServiceProcess, unique
+from arcadia_testing.stack import Stack, drop_stack, restart_stack, start_stack
 from tests.saga.conftest import FAST
 from tests.saga.test_saga import assert_compensated, assert_completed
-from tests.stack import Stack, drop_stack, restart_stack, start_stack
 
 ROUND = 3
 SAGA_TIMEOUT_S = 120

@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from arcadia_platform.testing import eventually, unique
-from tests.stack import Stack
+from arcadia_testing.plugin import eventually, unique
+from arcadia_testing.stack import Stack
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,7 @@ from arcadia_platform.createdb import (
     create_pool_creating_database,
 )
 from arcadia_platform.settings import database_url_for
-from arcadia_platform.testing import unique
+from arcadia_testing.plugin import unique
 
 # PostgreSQL only (`make setup` started it): the `infra` fixture would also wait for Kafka.
 pytestmark = pytest.mark.integration

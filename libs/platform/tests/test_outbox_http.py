@@ -14,7 +14,7 @@ from arcadia_platform.http import service_app
 from arcadia_platform.outbox import event_headers
 from arcadia_platform.runtime import ServiceRuntime
 from arcadia_platform.settings import ServiceSettings
-from arcadia_platform.testing import Infra, eventually
+from arcadia_testing.plugin import Infra, eventually
 
 PARKED = "/internal/v1/outbox/parked"
 

@@ -27,8 +27,8 @@ from arcadia_platform.outbox import (
 )
 from arcadia_platform.outbox_parking import count_parked, list_parked, release_parked
 from arcadia_platform.runtime import PLATFORM_MIGRATIONS
-from arcadia_platform.testing import Infra, eventually, read_topic
 from arcadia_platform.topicnames import TopicNames
+from arcadia_testing.plugin import Infra, eventually, read_topic
 
 # A producer that refuses anything over 16 KiB, and an event of ~40 KB: too large for it, yet
 # small enough for a producer with the default limit (and the broker) to publish after release.

@@ -14,8 +14,8 @@ from arcadia_contracts.events.deployments import DeploymentStateChanged
 from arcadia_platform.db import create_pool, migrate
 from arcadia_platform.outbox import Outbox, OutboxRelay
 from arcadia_platform.runtime import PLATFORM_MIGRATIONS
-from arcadia_platform.testing import Infra, eventually, read_topic
 from arcadia_platform.topicnames import TopicNames
+from arcadia_testing.plugin import Infra, eventually, read_topic
 
 
 async def test_concurrent_relays_publish_everything_once_in_key_order(

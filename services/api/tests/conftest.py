@@ -10,10 +10,10 @@ import asyncpg
 import httpx
 import pytest
 
-from arcadia_api.testing import Gateway, start_gateway
-from arcadia_api.testing_stack import Stack, fresh_databases, start_upstreams
-from arcadia_platform.testing import Infra, ServiceProcess, unique
 from arcadia_platform.topics_admin import ensure_topics
+from arcadia_testing.gateway import Gateway, start_gateway
+from arcadia_testing.plugin import Infra, ServiceProcess, unique
+from arcadia_testing.upstreams import GatewayStack, fresh_databases, start_upstreams
 
 
 @pytest.fixture(scope="session")
@@ -59,7 +59,7 @@ async def gateway(
 @pytest.fixture(scope="session")
 async def stack(
     infra: Infra, session_processes: Callable[..., ServiceProcess]
-) -> AsyncIterator[Stack]:
+) -> AsyncIterator[GatewayStack]:
     """A gateway with real billing, inventory and cloudsim processes behind it, all on fresh
     databases and one topic namespace. Shared: tests use unique tenants and deployments."""
     namespace = unique("nstk").replace("_", "")
@@ -84,7 +84,7 @@ async def stack(
             extra_env={"ARCADIA_API_WRITE_RATE_PER_S": "0"},
         )
         await upstreams.ready()  # started meanwhile
-        yield Stack(running, upstreams)
+        yield GatewayStack(running, upstreams)
         running.process.stop()
         upstreams.stop()
 

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from arcadia_api.http.tokens import issue_token
-from arcadia_api.testing import TEST_SECRET, settings_for_tests
+from arcadia_testing.gateway import TEST_SECRET, settings_for_tests
 
 # The attacker's HS512 token uses our (48-byte) secret; pyjwt's key-length advice is beside the point.
 pytestmark = pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
@@ -137,22 +137,6 @@ async def test_the_same_claims_properly_signed_are_accepted(
     token = jwt.encode(claims(tenant), TEST_SECRET)
     response = await client.get("/api/v1/tenants", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200
-
-
-async def test_a_token_from_the_cli_is_accepted(
-    client: httpx.AsyncClient, tenant: str, monkeypatch: pytest.MonkeyPatch, capsys: Any
-) -> None:
-    from arcadia_api import cli
-
-    monkeypatch.setenv("ARCADIA_API_JWT_SECRET", TEST_SECRET)
-    assert cli.main(["token", "--tenant", tenant, "--role", "admin", "--sub", "cli-user"]) == 0
-    token = capsys.readouterr().out.strip()
-    assert jwt.decode(token, options={"verify_signature": False})["roles"] == ["admin"]
-    created = await client.post(
-        "/api/v1/deployments", json={"slug": "cli"}, headers={"Authorization": f"Bearer {token}"}
-    )
-    assert created.status_code == 201, created.text
-    assert created.json()["tenant_id"] == tenant
 
 
 def test_issued_tokens_carry_the_identity_apps_claims() -> None:

@@ -10,15 +10,15 @@ from typing import Any
 import httpx
 import pytest
 
-from arcadia_api.testing import OPERATOR_ROLES, Gateway
-from arcadia_api.testing_stack import Stack
-from arcadia_platform.testing import unique
+from arcadia_testing.gateway import OPERATOR_ROLES, Gateway
+from arcadia_testing.plugin import unique
+from arcadia_testing.upstreams import GatewayStack
 
 PROBLEM = "application/problem+json"
 
 
 @pytest.fixture
-async def api(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
+async def api(stack: GatewayStack) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=f"{stack.gateway.url}/api/v1", timeout=20) as http:
         yield http
 
@@ -66,7 +66,7 @@ def problem(response: httpx.Response, status: int) -> dict[str, Any]:
 
 
 async def test_the_seed_scenario_the_addon_snapshot_outlives_a_catalog_price_change(
-    api: httpx.AsyncClient, stack: Stack
+    api: httpx.AsyncClient, stack: GatewayStack
 ) -> None:
     gw, tenant = stack.gateway, unique("tenant")
     shop = await deploy(api, gw, tenant)
@@ -115,7 +115,7 @@ async def test_the_seed_scenario_the_addon_snapshot_outlives_a_catalog_price_cha
 
 
 async def test_plans_list_the_seeded_catalog_to_any_tenant(
-    api: httpx.AsyncClient, stack: Stack
+    api: httpx.AsyncClient, stack: GatewayStack
 ) -> None:
     catalog = await api.get("/plans", headers=stack.gateway.auth(unique("tenant")))
     assert catalog.status_code == 200, catalog.text
@@ -126,7 +126,7 @@ async def test_plans_list_the_seeded_catalog_to_any_tenant(
 
 
 async def test_a_plan_change_answers_its_proration_and_the_balance_adds_up(
-    api: httpx.AsyncClient, stack: Stack
+    api: httpx.AsyncClient, stack: GatewayStack
 ) -> None:
     gw, tenant = stack.gateway, unique("tenant")
     shop = await deploy(api, gw, tenant)
@@ -175,7 +175,7 @@ async def test_a_plan_change_answers_its_proration_and_the_balance_adds_up(
 
 
 async def test_balance_is_own_tenant_only_operators_pick_any_or_all(
-    api: httpx.AsyncClient, stack: Stack
+    api: httpx.AsyncClient, stack: GatewayStack
 ) -> None:
     gw, mine, theirs = stack.gateway, unique("tenant"), unique("tenant")
     for tenant in (mine, theirs):
@@ -201,7 +201,7 @@ async def test_balance_is_own_tenant_only_operators_pick_any_or_all(
 
 
 async def test_margin_is_for_operators_grouped_as_billing_groups_it(
-    api: httpx.AsyncClient, stack: Stack
+    api: httpx.AsyncClient, stack: GatewayStack
 ) -> None:
     gw, tenant = stack.gateway, unique("tenant")
     shop = await deploy(api, gw, tenant)
@@ -229,7 +229,7 @@ async def test_margin_is_for_operators_grouped_as_billing_groups_it(
 
 
 async def test_another_tenants_deployment_is_a_404_operators_act_for_its_tenant(
-    api: httpx.AsyncClient, stack: Stack
+    api: httpx.AsyncClient, stack: GatewayStack
 ) -> None:
     gw, owner, intruder = stack.gateway, unique("tenant"), unique("tenant")
     shop = await deploy(api, gw, owner)
@@ -252,7 +252,7 @@ async def test_another_tenants_deployment_is_a_404_operators_act_for_its_tenant(
 
 
 async def test_billings_refusals_come_through_with_their_status(
-    api: httpx.AsyncClient, stack: Stack
+    api: httpx.AsyncClient, stack: GatewayStack
 ) -> None:
     gw, tenant = stack.gateway, unique("tenant")
     shop = await deploy(api, gw, tenant)
@@ -275,7 +275,7 @@ async def test_billings_refusals_come_through_with_their_status(
 
 
 async def test_a_cancelled_deployment_cannot_be_subscribed(
-    api: httpx.AsyncClient, stack: Stack
+    api: httpx.AsyncClient, stack: GatewayStack
 ) -> None:
     gw, tenant = stack.gateway, unique("tenant")
     shop = await deploy(api, gw, tenant)
@@ -294,7 +294,7 @@ async def test_a_cancelled_deployment_cannot_be_subscribed(
 
 
 async def test_unknown_fields_are_named_and_the_tenant_cannot_be_chosen(
-    api: httpx.AsyncClient, stack: Stack
+    api: httpx.AsyncClient, stack: GatewayStack
 ) -> None:
     gw, tenant = stack.gateway, unique("tenant")
     shop = await deploy(api, gw, tenant)
@@ -316,7 +316,7 @@ async def test_unknown_fields_are_named_and_the_tenant_cannot_be_chosen(
 
 
 async def test_an_idempotency_key_replays_a_subscription(
-    api: httpx.AsyncClient, stack: Stack
+    api: httpx.AsyncClient, stack: GatewayStack
 ) -> None:
     gw, tenant = stack.gateway, unique("tenant")
     shop = await deploy(api, gw, tenant)
@@ -335,7 +335,7 @@ async def test_an_idempotency_key_replays_a_subscription(
 
 
 async def test_operators_add_plans_versions_and_addons_others_are_refused(
-    api: httpx.AsyncClient, stack: Stack
+    api: httpx.AsyncClient, stack: GatewayStack
 ) -> None:
     gw, code = stack.gateway, unique("plan")
     tenant_headers = gw.auth(unique("tenant"))

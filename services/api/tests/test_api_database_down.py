@@ -22,9 +22,9 @@ from litestar import Litestar, get
 from litestar.testing import TestClient
 
 from arcadia_api.http.problems import handle_exception
-from arcadia_api.testing import Gateway, start_gateway
-from arcadia_platform.testing import Infra, ServiceProcess, eventually, unique
 from arcadia_platform.topics_admin import ensure_topics
+from arcadia_testing.gateway import Gateway, start_gateway
+from arcadia_testing.plugin import Infra, ServiceProcess, eventually, unique
 
 PROBLEM = "application/problem+json"
 

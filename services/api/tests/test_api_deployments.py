@@ -8,15 +8,15 @@ from typing import Any
 import httpx
 import pytest
 
-from arcadia_api.testing import OPERATOR_ROLES, Gateway
 from arcadia_contracts import decode, topics
 from arcadia_contracts.events.deployments import (
     BillingOverrideChanged,
     DeploymentProvisioningRequested,
     DeploymentStateChanged,
 )
-from arcadia_platform.testing import eventually, read_topic, unique
 from arcadia_platform.topicnames import TopicNames
+from arcadia_testing.gateway import OPERATOR_ROLES, Gateway
+from arcadia_testing.plugin import eventually, read_topic, unique
 
 
 async def create(client: httpx.AsyncClient, gw: Gateway, tenant: str, **body: Any) -> Any:

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from arcadia_api.http.idempotency_store import PostgresIdempotencyKeys
-from arcadia_api.testing import Gateway
+from arcadia_testing.gateway import Gateway
 
 
 def keyed(gw: Gateway, tenant: str, key: str) -> dict[str, str]:

@@ -11,16 +11,16 @@ from typing import Any
 import httpx
 import pytest
 
-from arcadia_api.testing import OPERATOR_ROLES, Gateway
-from arcadia_api.testing_stack import Stack
 from arcadia_contracts import envelope, topics
 from arcadia_contracts.events.provisioner import DropletActive
-from arcadia_platform.testing import eventually, publish, unique
 from arcadia_platform.topicnames import TopicNames
+from arcadia_testing.gateway import OPERATOR_ROLES, Gateway
+from arcadia_testing.plugin import eventually, publish, unique
+from arcadia_testing.upstreams import GatewayStack
 
 
 @pytest.fixture
-async def api(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
+async def api(stack: GatewayStack) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=f"{stack.gateway.url}/api/v1", timeout=30) as http:
         yield http
 
@@ -55,7 +55,7 @@ async def resources_of(api: httpx.AsyncClient, gw: Gateway, **params: Any) -> li
 
 
 async def test_operators_list_resources_with_filters_others_are_refused(
-    api: httpx.AsyncClient, stack: Stack
+    api: httpx.AsyncClient, stack: GatewayStack
 ) -> None:
     gw, tenant = stack.gateway, unique("tenant")
     deployment_id = str(uuid.uuid4())
@@ -80,7 +80,7 @@ async def test_operators_list_resources_with_filters_others_are_refused(
 
 
 async def test_drift_shows_what_the_inventory_and_the_cloud_disagree_on(
-    api: httpx.AsyncClient, stack: Stack
+    api: httpx.AsyncClient, stack: GatewayStack
 ) -> None:
     gw, tenant = stack.gateway, unique("tenant")
     lost = await droplet_became_active(gw, tenant, str(uuid.uuid4()))  # not in the cloud
@@ -112,7 +112,7 @@ async def test_drift_shows_what_the_inventory_and_the_cloud_disagree_on(
 
 
 async def test_margin_sets_the_deployments_cloud_cost_against_its_subscription(
-    api: httpx.AsyncClient, stack: Stack
+    api: httpx.AsyncClient, stack: GatewayStack
 ) -> None:
     gw, tenant = stack.gateway, unique("tenant")
     created = await api.post("/deployments", json={"slug": "shop"}, headers=gw.auth(tenant))

@@ -11,9 +11,9 @@ import asyncpg
 import httpx
 import pytest
 
-from arcadia_api.testing import OPERATOR_ROLES, Gateway, start_gateway
-from arcadia_platform.testing import Infra, ServiceProcess, unique
 from arcadia_platform.topics_admin import ensure_topics
+from arcadia_testing.gateway import OPERATOR_ROLES, Gateway, start_gateway
+from arcadia_testing.plugin import Infra, ServiceProcess, unique
 
 PROBLEM = "application/problem+json"
 DEPLOYMENTS = "/api/v1/deployments"

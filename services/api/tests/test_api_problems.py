@@ -11,7 +11,7 @@ from litestar import Litestar, get
 from litestar.testing import TestClient
 
 from arcadia_api.http.problems import handle_exception
-from arcadia_api.testing import OPERATOR_ROLES, Gateway
+from arcadia_testing.gateway import OPERATOR_ROLES, Gateway
 
 PROBLEM = "application/problem+json"
 

@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from arcadia_api.http.ratelimit import TokenBuckets
-from arcadia_api.testing import Gateway, start_gateway
-from arcadia_platform.testing import Infra, ServiceProcess, unique
+from arcadia_testing.gateway import Gateway, start_gateway
+from arcadia_testing.plugin import Infra, ServiceProcess, unique
 
 
 class FakeClock:

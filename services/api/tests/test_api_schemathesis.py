@@ -24,9 +24,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from arcadia_api.testing import OPERATOR_ROLES, Gateway
-from arcadia_api.testing_stack import Stack
-from arcadia_platform.testing import unique
+from arcadia_testing.gateway import OPERATOR_ROLES, Gateway
+from arcadia_testing.plugin import unique
+from arcadia_testing.upstreams import GatewayStack
 
 EXAMPLES = 50  # per operation, mode and variant: about 2500 requests, ~25 s
 CHECKS = [
@@ -102,7 +102,7 @@ def property_test(
     return run
 
 
-async def test_schemathesis_finds_no_5xx_and_no_schema_violation(stack: Stack) -> None:
+async def test_schemathesis_finds_no_5xx_and_no_schema_violation(stack: GatewayStack) -> None:
     gw = stack.gateway
     operator = gw.auth(unique("tenant"), roles=OPERATOR_ROLES, sub="fuzzer")
     async with httpx.AsyncClient(base_url=f"{gw.url}/api/v1", timeout=20) as api:

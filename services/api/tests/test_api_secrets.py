@@ -25,8 +25,8 @@ from arcadia_api.http.tokens import (
     issue_token,
     refuse_insecure,
 )
-from arcadia_api.testing import Gateway, settings_for_tests
-from arcadia_platform.testing import eventually
+from arcadia_testing.gateway import Gateway, settings_for_tests
+from arcadia_testing.plugin import eventually
 
 
 def test_the_gateway_process_refuses_the_built_in_secret_naming_the_setting() -> None:

@@ -7,11 +7,11 @@ from typing import Any
 
 import httpx
 
-from arcadia_api.testing import OPERATOR_ROLES, Gateway, start_gateway
 from arcadia_contracts import decode, topics
 from arcadia_contracts.events.deployments import DeploymentStateChanged
-from arcadia_platform.testing import Infra, ServiceProcess, eventually, read_topic
 from arcadia_platform.topicnames import TopicNames
+from arcadia_testing.gateway import OPERATOR_ROLES, Gateway, start_gateway
+from arcadia_testing.plugin import Infra, ServiceProcess, eventually, read_topic
 
 
 async def test_smoke_lifecycle_tenancy_and_operator_role(

@@ -25,8 +25,8 @@ from arcadia_api.http.tokens import (
     TokenVerifier,
     issue_token,
 )
-from arcadia_api.testing import settings_for_tests
-from arcadia_platform.testing import refusing_port
+from arcadia_testing.gateway import settings_for_tests
+from arcadia_testing.ports import refusing_port
 
 
 def new_key() -> RSAPrivateKey:

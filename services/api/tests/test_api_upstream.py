@@ -11,7 +11,7 @@ import pytest
 
 from arcadia_api.http.upstream import Upstream, UpstreamFailedError, UpstreamRefusedError
 from arcadia_platform.problems import FieldError
-from arcadia_platform.testing import refusing_port
+from arcadia_testing.ports import refusing_port
 
 REFUSAL = (
     b'{"type": "urn:arcadia:billing:problem:unknown_plan", "title": "Unknown plan",'

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from arcadia_api.testing import OPERATOR_ROLES, Gateway
+from arcadia_testing.gateway import OPERATOR_ROLES, Gateway
 
 PROBLEM = "application/problem+json"
 

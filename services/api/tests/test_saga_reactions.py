@@ -14,7 +14,6 @@ from arcadia_api.deployments.schemas import CreateDeployment
 from arcadia_api.http.principal import Principal
 from arcadia_api.saga import repository as sagas
 from arcadia_api.saga.handlers import SagaReactions
-from arcadia_api.testing import settings_for_tests
 from arcadia_contracts import Envelope, Event, decode, envelope
 from arcadia_contracts.events.billing import SubscriptionReserved
 from arcadia_contracts.events.deployments import DeploymentActivated, ProvisioningAborted
@@ -25,6 +24,7 @@ from arcadia_platform.db import create_pool, migrate
 from arcadia_platform.outbox import Outbox
 from arcadia_platform.runtime import PLATFORM_MIGRATIONS
 from arcadia_platform.sagas import MISSING_SAGA_ID
+from arcadia_testing.gateway import settings_for_tests
 
 TENANT = "acme"
 DROPLET = 4242

@@ -13,9 +13,9 @@ from aiokafka import AIOKafkaProducer
 
 from arcadia_billing.app import create_app
 from arcadia_billing.config import BillingSettings
-from arcadia_platform.testing import Infra, unique
 from arcadia_platform.topicnames import TopicNames
 from arcadia_platform.topics_admin import ensure_topics
+from arcadia_testing.plugin import Infra, unique
 from services.billing.tests.support import BillingStack, SettableClock
 
 

@@ -16,8 +16,8 @@ from litestar import Litestar
 
 from arcadia_contracts import Envelope, Event, decode, encode, envelope, topics
 from arcadia_platform.runtime import ServiceRuntime
-from arcadia_platform.testing import eventually, read_topic
 from arcadia_platform.topicnames import TopicNames
+from arcadia_testing.plugin import eventually, read_topic
 
 API = "/internal/v1"
 

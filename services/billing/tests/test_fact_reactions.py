@@ -10,7 +10,7 @@ from arcadia_contracts import Envelope, decode, topics
 from arcadia_contracts.events.inventory import ResourceRegistered, ResourceReleased
 from arcadia_contracts.events.platform import TenantStandingChanged
 from arcadia_contracts.topics import dlq
-from arcadia_platform.testing import eventually, read_topic
+from arcadia_testing.plugin import eventually, read_topic
 from services.billing.tests.support import BillingStack, again, event, ids
 
 

@@ -12,7 +12,7 @@ from arcadia_billing.handlers.payments import payment_problem
 from arcadia_contracts import Envelope, decode, topics
 from arcadia_contracts.events.platform import PaymentFailed, PaymentSucceeded
 from arcadia_contracts.topics import dlq
-from arcadia_platform.testing import eventually, read_topic
+from arcadia_testing.plugin import eventually, read_topic
 from services.billing.tests.support import BillingStack, event, ids
 from services.billing.tests.test_payment_reactions import status, subscribed
 

@@ -12,7 +12,7 @@ from arcadia_contracts import Envelope, decode, topics
 from arcadia_contracts.events.deployments import ProvisioningAborted
 from arcadia_contracts.topics import dlq
 from arcadia_platform.sagas import MISSING_SAGA_ID
-from arcadia_platform.testing import eventually, read_topic
+from arcadia_testing.plugin import eventually, read_topic
 from services.billing.tests.support import BillingStack, event, ids
 from services.billing.tests.test_payment_validation import inbox_rows
 from services.billing.tests.test_saga_reactions import request

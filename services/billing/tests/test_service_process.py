@@ -25,8 +25,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from arcadia_platform.testing import Infra, ServiceProcess, free_port, unique
 from arcadia_platform.topics_admin import ensure_topics
+from arcadia_testing.plugin import Infra, ServiceProcess, unique
+from arcadia_testing.ports import free_port
 
 EXAMPLES = 25  # per operation and generation mode: about 900 requests
 CHECKS = [

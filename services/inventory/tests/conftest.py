@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from arcadia_platform.testing import Infra
+from arcadia_testing.plugin import Infra
 from services.inventory.tests.support import (
     Inventory,
     fresh_database,

@@ -25,9 +25,9 @@ from arcadia_contracts.events.provisioner import DropletActive
 from arcadia_inventory.app import create_app
 from arcadia_inventory.config import InventorySettings
 from arcadia_platform.runtime import ServiceRuntime
-from arcadia_platform.testing import Infra, eventually, read_topic, unique
 from arcadia_platform.topicnames import TopicNames
 from arcadia_platform.topics_admin import ensure_topics
+from arcadia_testing.plugin import Infra, eventually, read_topic, unique
 
 _droplet_ids = itertools.count(random.randint(10**8, 9 * 10**8))
 PRODUCER_OF = {

@@ -12,9 +12,10 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from arcadia_contracts import topics
 from arcadia_inventory.handlers.routes import ABORT_TOPICS
-from arcadia_platform.testing import Infra, ServiceProcess, eventually, free_port
 from arcadia_platform.topicnames import TopicNames
 from arcadia_platform.topics_admin import PARTITIONS
+from arcadia_testing.plugin import Infra, ServiceProcess, eventually
+from arcadia_testing.ports import free_port
 from services.inventory.tests.support import (
     Saga,
     fresh_database,

@@ -10,7 +10,7 @@ import pytest
 from litestar import Litestar, Request, Response, get
 
 from arcadia_contracts import topics
-from arcadia_platform.testing import Infra
+from arcadia_testing.plugin import Infra
 from services.inventory.tests.support import (
     Inventory,
     Saga,

@@ -10,7 +10,7 @@ from arcadia_contracts import decode, topics
 from arcadia_contracts.events.deployments import ProvisioningAborted
 from arcadia_contracts.events.inventory import ResourceLinked, ResourceRegistered, ResourceReleased
 from arcadia_platform.sagas import MISSING_SAGA_ID
-from arcadia_platform.testing import eventually, read_topic
+from arcadia_testing.plugin import eventually, read_topic
 from services.inventory.tests.support import Inventory, Saga, next_droplet_id, payload_types
 
 pytestmark = pytest.mark.integration

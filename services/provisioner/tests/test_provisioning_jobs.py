@@ -21,20 +21,14 @@ from arcadia_contracts.events.deployments import (
 )
 from arcadia_contracts.events.inventory import ResourceLinked
 from arcadia_contracts.events.provisioner import DnsPointed, DropletActive
-from arcadia_platform.testing import (
-    Infra,
-    ServiceProcess,
-    decoded,
-    eventually,
-    free_port,
-    publish,
-)
 from arcadia_platform.topicnames import TopicNames
 from arcadia_provisioner.domain import JobKind
+from arcadia_testing.plugin import Infra, ServiceProcess, decoded, eventually, publish
+from arcadia_testing.ports import free_port
 
 
 @dataclass
-class Stack:
+class ProvisionerStack:
     infra: Infra
     names: TopicNames
     sim: str
@@ -86,7 +80,7 @@ async def stack(
     namespace: str,
     processes: Callable[..., ServiceProcess],
     provisioner_env: dict[str, str],
-) -> Stack:
+) -> ProvisionerStack:
     sim_port, port = free_port(), free_port()
     sim = processes(
         [sys.executable, "-m", "arcadia_cloudsim"], {"ARCADIA_CLOUDSIM_PORT": str(sim_port)}, "sim"
@@ -115,7 +109,7 @@ async def stack(
     provisioner.start()
     await provisioner.wait_http(f"http://127.0.0.1:{port}/health")
     sim_url = f"http://127.0.0.1:{sim_port}"
-    return Stack(infra, TopicNames(namespace), sim_url, provisioner, database)
+    return ProvisionerStack(infra, TopicNames(namespace), sim_url, provisioner, database)
 
 
 def saga_event(payload: Event, saga: UUID, deployment: UUID, producer: str = "test") -> Envelope:
@@ -124,7 +118,7 @@ def saga_event(payload: Event, saga: UUID, deployment: UUID, producer: str = "te
     )
 
 
-async def start_saga(stack: Stack, slug: str = "shop") -> tuple[UUID, UUID]:
+async def start_saga(stack: ProvisionerStack, slug: str = "shop") -> tuple[UUID, UUID]:
     saga, deployment = uuid4(), uuid4()
     request = DeploymentProvisioningRequested(slug=slug, region="fra1", size="s-1vcpu-1gb")
     await stack.send(topics.DEPLOYMENTS, saga_event(request, saga, deployment, "api"))
@@ -137,7 +131,7 @@ def tagged(state: dict[str, Any], saga: UUID) -> list[dict[str, Any]]:
     return [d for d in state["droplets"] if f"saga:{saga}" in d["tags"]]
 
 
-async def test_droplet_then_dns_once_the_resource_is_linked(stack: Stack) -> None:
+async def test_droplet_then_dns_once_the_resource_is_linked(stack: ProvisionerStack) -> None:
     saga, deployment = await start_saga(stack)
 
     events = await stack.wait_for(saga, "DropletCreated", "DropletActive")
@@ -157,7 +151,9 @@ async def test_droplet_then_dns_once_the_resource_is_linked(stack: Stack) -> Non
     assert records[0]["data"] == droplet["ip"] == active.payload.ip_address  # type: ignore[attr-defined]
 
 
-async def test_a_link_before_the_droplet_is_active_still_points_dns(stack: Stack) -> None:
+async def test_a_link_before_the_droplet_is_active_still_points_dns(
+    stack: ProvisionerStack,
+) -> None:
     saga, deployment = uuid4(), uuid4()
     link = ResourceLinked(resource_id="r1")
     await stack.send(topics.INVENTORY, saga_event(link, saga, deployment, "inventory"))
@@ -180,7 +176,7 @@ async def test_a_link_before_the_droplet_is_active_still_points_dns(stack: Stack
     assert record["id"] == pointed.record_id
 
 
-async def test_an_abort_destroys_the_droplet_and_reverts_dns(stack: Stack) -> None:
+async def test_an_abort_destroys_the_droplet_and_reverts_dns(stack: ProvisionerStack) -> None:
     saga, deployment = await start_saga(stack, slug="doomed")
     await stack.wait_for(saga, "DropletActive")
     link = ResourceLinked(resource_id="r1")
@@ -198,7 +194,7 @@ async def test_an_abort_destroys_the_droplet_and_reverts_dns(stack: Stack) -> No
     assert [r for r in state["records"] if r["name"] == "doomed.acme"] == []
 
 
-async def test_an_abort_before_the_request_means_no_droplet_ever(stack: Stack) -> None:
+async def test_an_abort_before_the_request_means_no_droplet_ever(stack: ProvisionerStack) -> None:
     saga, deployment = uuid4(), uuid4()
     abort = ProvisioningAborted(failed_step="reserve_subscription", reason="bad standing")
     await stack.send(topics.BILLING, saga_event(abort, saga, deployment, "billing"))
@@ -237,7 +233,11 @@ NEVER_ACTIVE_GIVES_UP = {"ARCADIA_PROVISIONER_DROPLET_ACTIVE_TIMEOUT_S": "3"}
     ],
 )
 async def test_a_failing_step_aborts_and_leaves_nothing(
-    stack: Stack, operation: str, fault: object, failed_step: str, provisioner_env: dict[str, str]
+    stack: ProvisionerStack,
+    operation: str,
+    fault: object,
+    failed_step: str,
+    provisioner_env: dict[str, str],
 ) -> None:
     if operation == "droplets.get":  # lifecycle faults spoil a droplet that is still `new`
         async with httpx.AsyncClient(base_url=stack.sim) as client:
@@ -252,7 +252,9 @@ async def test_a_failing_step_aborts_and_leaves_nothing(
     assert tagged(await stack.sim_state(), saga) == []
 
 
-async def test_a_create_that_times_out_after_the_work_makes_one_droplet(stack: Stack) -> None:
+async def test_a_create_that_times_out_after_the_work_makes_one_droplet(
+    stack: ProvisionerStack,
+) -> None:
     await stack.fault("droplets.create", "timeout", count=1)
     saga, _ = await start_saga(stack, slug="slow")
 
@@ -261,7 +263,7 @@ async def test_a_create_that_times_out_after_the_work_makes_one_droplet(stack: S
     assert len(tagged(await stack.sim_state(), saga)) == 1
 
 
-async def test_teardown_removes_dns_and_droplet(stack: Stack) -> None:
+async def test_teardown_removes_dns_and_droplet(stack: ProvisionerStack) -> None:
     saga, deployment = await start_saga(stack, slug="gone")
     await stack.wait_for(saga, "DropletActive")
     link = ResourceLinked(resource_id="r1")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -11,6 +10,7 @@ import time
 import httpx
 
 from arcadia_cloudsim.config import SimConfig
+from arcadia_testing.ports import free_port
 
 
 def test_settings_come_from_the_environment() -> None:
@@ -25,13 +25,6 @@ def test_settings_come_from_the_environment() -> None:
 
     assert config == SimConfig(host="0.0.0.0", port=9000, activation_delay_ms=250, token="secret")
     assert SimConfig.from_env({}) == SimConfig()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def test_the_module_serves_with_its_environment() -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from arcadia_cloudsim.admin import SimAdmin
-from arcadia_platform.testing import eventually
+from arcadia_testing.plugin import eventually
 
 
 def droplet_body(name: str = "web-1", **extra: Any) -> dict[str, Any]:

@@ -20,7 +20,8 @@ from arcadia_cloudsim.embedded import running_cloudsim
 from arcadia_cloudsim.persistence import StateFileError
 from arcadia_cloudsim.schemas import CreateDropletBody, RecordBody
 from arcadia_cloudsim.simulator import Simulator
-from arcadia_platform.testing import eventually, free_port
+from arcadia_testing.plugin import eventually
+from arcadia_testing.ports import free_port
 
 HEADERS = {"Authorization": "Bearer test-token"}
 RECORDS = "/v2/domains/example.com/records"

@@ -24,8 +24,8 @@ from arcadia_platform.db import Connection, create_pool, migrate
 from arcadia_platform.dlq import DeadLetters
 from arcadia_platform.outbox import Outbox
 from arcadia_platform.runtime import PLATFORM_MIGRATIONS
-from arcadia_platform.testing import Infra, publish
 from arcadia_platform.topicnames import TopicNames
+from arcadia_testing.plugin import Infra, publish
 
 runner = CliRunner()
 

@@ -17,10 +17,17 @@ import httpx
 import pytest
 from typer.testing import CliRunner, Result
 
-from arcadia_api.testing import TEST_SECRET
 from arcadia_ops.cli import app
-from arcadia_platform.testing import Infra, ServiceProcess, eventually, unique
-from tests.stack import BASE_DOMAIN, PROVIDER_TOKEN, SERVICES, Stack, drop_stack, start_stack
+from arcadia_testing.gateway import TEST_SECRET
+from arcadia_testing.plugin import Infra, ServiceProcess, eventually, unique
+from arcadia_testing.stack import (
+    BASE_DOMAIN,
+    PROVIDER_TOKEN,
+    SERVICES,
+    Stack,
+    drop_stack,
+    start_stack,
+)
 
 runner = CliRunner()
 

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import jwt
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from typer.testing import CliRunner
 
-from arcadia_api.testing import TEST_SECRET
+from arcadia_api.http.tokens import TokenVerifier
 from arcadia_ops.cli import app, main
+from arcadia_testing.gateway import TEST_SECRET, settings_for_tests
 
 runner = CliRunner()
 
@@ -73,3 +77,41 @@ def test_main_returns_the_exit_code(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["token", "--tenant", "acme"]) == 0
     assert claims(capsys.readouterr().out.strip())["tenant_id"] == "acme"
     assert main(["token"]) == 2  # --tenant is required
+
+
+async def test_the_gateway_accepts_the_token_it_prints() -> None:
+    # Moved from the gateway's old `arcadia_api.cli` tests: the token must pass the gateway's own
+    # verifier, not just decode.
+    result = runner.invoke(app, ["token", "--tenant", "acme", "--sub", "cli-user"])
+
+    principal = await TokenVerifier(settings_for_tests()).verify(result.stdout.strip())
+    assert (principal.tenant_id, principal.sub, principal.roles) == (
+        "acme",
+        "cli-user",
+        frozenset({"admin"}),
+    )
+
+
+async def test_a_private_key_signs_for_an_rs256_gateway(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = tmp_path / "key.pem"
+    pem.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    rs256 = settings_for_tests(jwt_algorithm="RS256", jwt_public_key=public.decode())
+    monkeypatch.setenv("ARCADIA_API_JWT_ALGORITHM", "RS256")  # the CLI signs as the gateway is set
+
+    result = runner.invoke(app, ["token", "--tenant", "acme", "--private-key", str(pem)])
+
+    assert result.exit_code == 0, result.output
+    principal = await TokenVerifier(rs256).verify(result.stdout.strip())
+    assert principal.tenant_id == "acme"

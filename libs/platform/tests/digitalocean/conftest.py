@@ -14,6 +14,9 @@ from libs.platform.tests.digitalocean.fake_time import FakeTime
 
 ClientFactory = Callable[..., DigitalOceanClient]
 TIMEOUT_S = 5.0
+# For the tests whose provider hangs on purpose: each waits out one timeout, so a short one keeps
+# the unit tier fast. It is still ~1000 times what a loopback answer takes.
+HANG_TIMEOUT_S = 1.0
 
 
 @pytest.fixture(scope="session")
@@ -77,3 +80,9 @@ async def make_client(
 @pytest.fixture
 def client(make_client: ClientFactory) -> DigitalOceanClient:
     return make_client()
+
+
+@pytest.fixture
+def hang_client(make_client: ClientFactory) -> DigitalOceanClient:
+    """A client for tests that inject a `timeout` fault: it gives up on the hang in 1 s, not 5."""
+    return make_client(timeout_s=HANG_TIMEOUT_S)

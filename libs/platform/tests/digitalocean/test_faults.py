@@ -16,7 +16,7 @@ from arcadia_platform.digitalocean import (
     ProviderRejectedError,
     ProviderUnavailableError,
 )
-from arcadia_platform.testing import refusing_port
+from arcadia_testing.ports import refusing_port
 from libs.platform.tests.digitalocean.fake_time import FakeTime
 
 SPEC: dict[str, Any] = {"region": "nyc3", "size": "s-1vcpu-1gb", "image": "ubuntu-24-04-x64"}
@@ -54,11 +54,11 @@ async def test_plain_create_is_not_replayed_after_a_5xx(
 
 
 async def test_timeout_on_create_after_the_work_finds_the_droplet(
-    client: DigitalOceanClient, admin: SimAdmin
+    hang_client: DigitalOceanClient, admin: SimAdmin
 ) -> None:
     await admin.inject("droplets.create", "timeout", hang_ms=HANG_MS)
 
-    droplet = await ensure(client)
+    droplet = await ensure(hang_client)
 
     state = await admin.state()
     assert [d["id"] for d in state["droplets"]] == [droplet.id]
@@ -134,11 +134,11 @@ async def test_5xx_on_get_is_retried(client: DigitalOceanClient, admin: SimAdmin
     assert (await admin.state())["calls"]["droplets.get"] == 3
 
 
-async def test_timeout_on_get_is_retried(client: DigitalOceanClient, admin: SimAdmin) -> None:
-    created = await client.create_droplet("web-1", tags=["saga:1"], **SPEC)
+async def test_timeout_on_get_is_retried(hang_client: DigitalOceanClient, admin: SimAdmin) -> None:
+    created = await hang_client.create_droplet("web-1", tags=["saga:1"], **SPEC)
     await admin.inject("droplets.get", "timeout", hang_ms=HANG_MS)
 
-    droplet = await client.get_droplet(created.id)
+    droplet = await hang_client.get_droplet(created.id)
 
     assert droplet.is_active
     assert (await admin.state())["calls"]["droplets.get"] == 2
@@ -189,12 +189,12 @@ async def test_5xx_on_delete_is_retried(client: DigitalOceanClient, admin: SimAd
 
 
 async def test_timeout_on_delete_after_the_work_then_404_is_success(
-    client: DigitalOceanClient, admin: SimAdmin
+    hang_client: DigitalOceanClient, admin: SimAdmin
 ) -> None:
-    created = await client.create_droplet("web-1", tags=["saga:1"], **SPEC)
+    created = await hang_client.create_droplet("web-1", tags=["saga:1"], **SPEC)
     await admin.inject("droplets.delete", "timeout", hang_ms=HANG_MS)
 
-    await client.delete_droplet(created.id)
+    await hang_client.delete_droplet(created.id)
 
     state = await admin.state()
     assert state["droplets"] == []
@@ -224,11 +224,11 @@ async def test_422_on_delete_is_final(client: DigitalOceanClient, admin: SimAdmi
 
 
 async def test_timeout_on_the_lookup_is_retried(
-    client: DigitalOceanClient, admin: SimAdmin
+    hang_client: DigitalOceanClient, admin: SimAdmin
 ) -> None:
     await admin.inject("droplets.list", "timeout", hang_ms=HANG_MS)
 
-    await ensure(client)
+    await ensure(hang_client)
 
     assert len((await admin.state())["droplets"]) == 1
 

@@ -80,11 +80,11 @@ async def test_upsert_after_a_5xx_on_create_leaves_one_record(
 
 
 async def test_upsert_after_a_timeout_on_create_finds_the_record(
-    client: DigitalOceanClient, admin: SimAdmin
+    hang_client: DigitalOceanClient, admin: SimAdmin
 ) -> None:
     await admin.inject("records.create", "timeout", hang_ms=HANG_MS)
 
-    record_id = await upsert(client)
+    record_id = await upsert(hang_client)
 
     state = await admin.state()
     assert [r["id"] for r in state["records"]] == [record_id]
@@ -134,12 +134,12 @@ async def test_an_invalid_record_is_rejected(client: DigitalOceanClient) -> None
 
 @pytest.mark.parametrize("fault", [500, "timeout"])
 async def test_update_is_retried_after_5xx_or_timeout(
-    client: DigitalOceanClient, admin: SimAdmin, fault: int | str
+    hang_client: DigitalOceanClient, admin: SimAdmin, fault: int | str
 ) -> None:
-    await upsert(client)
+    await upsert(hang_client)
     await admin.inject("records.update", fault, hang_ms=HANG_MS)
 
-    await upsert(client, data="198.18.0.9")
+    await upsert(hang_client, data="198.18.0.9")
 
     state = await admin.state()
     assert [r["data"] for r in state["records"]] == ["198.18.0.9"]
@@ -161,12 +161,12 @@ async def test_429_then_422_on_update(
 
 @pytest.mark.parametrize("fault", [500, "timeout"])
 async def test_delete_is_retried_after_5xx_or_timeout(
-    client: DigitalOceanClient, admin: SimAdmin, fault: int | str
+    hang_client: DigitalOceanClient, admin: SimAdmin, fault: int | str
 ) -> None:
-    record_id = await upsert(client)
+    record_id = await upsert(hang_client)
     await admin.inject("records.delete", fault, hang_ms=HANG_MS)
 
-    await client.delete_record(DOMAIN, record_id)
+    await hang_client.delete_record(DOMAIN, record_id)
 
     state = await admin.state()
     assert state["records"] == []

@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
-from arcadia_api.testing import Gateway
-from arcadia_platform.testing import Infra, ServiceProcess, free_port, unique
+from arcadia_testing.gateway import Gateway
+from arcadia_testing.plugin import Infra, ServiceProcess, unique
+from arcadia_testing.ports import free_port
 
 MakeProcess = Callable[[list[str], dict[str, str], str], ServiceProcess]
 
@@ -35,8 +36,8 @@ class Upstreams:
 
 
 @dataclass
-class Stack:
-    """A gateway whose upstreams run for real."""
+class GatewayStack:
+    """A gateway whose upstreams run for real (the whole control plane is `stack.Stack`)."""
 
     gateway: Gateway
     upstreams: Upstreams

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from arcadia_platform.testing import _ephemeral_low, free_port, refusing_port
+from arcadia_testing.ports import _ephemeral_low, free_port, refusing_port
 
 
 def test_picked_ports_are_distinct_bindable_and_outside_the_ephemeral_range() -> None:
@@ -34,7 +34,7 @@ def test_a_port_is_never_handed_out_twice_in_the_session_even_once_freed() -> No
 def test_another_process_never_gets_a_port_this_one_holds() -> None:
     ours = {free_port() for _ in range(100)}
     script = (
-        "from arcadia_platform.testing import free_port\n"
+        "from arcadia_testing.ports import free_port\n"
         "print(' '.join(str(free_port()) for _ in range(300)))\n"
     )
     result = subprocess.run(

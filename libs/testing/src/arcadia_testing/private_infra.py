@@ -12,7 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-from arcadia_platform.testing import ROOT, Infra, free_port
+from arcadia_testing.plugin import ROOT, Infra
+from arcadia_testing.ports import free_port
 
 STACK = ROOT / "infra" / "stack.py"
 PG_USER = "arcadia"

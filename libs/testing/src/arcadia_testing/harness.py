@@ -1,8 +1,8 @@
 """A minimal service built from the platform runtime, run as its own process by pipeline tests.
 
-    python -m tests.pipeline.harness relay    # publishes this database's outbox
-    python -m tests.pipeline.harness consume  # handles Probe events into the `effects` table
-    python -m tests.pipeline.harness produce N RATE PER_TXN  # writes N probes, relays them
+    python -m arcadia_testing.harness relay    # publishes this database's outbox
+    python -m arcadia_testing.harness consume  # handles Probe events into the `effects` table
+    python -m arcadia_testing.harness produce N RATE PER_TXN  # writes N probes, relays them
 
 Configured by ARCADIA_HARNESS_* variables (database_url, topic_namespace, faults, ...).
 """
@@ -27,7 +27,7 @@ from arcadia_platform.runtime import ServiceRuntime
 from arcadia_platform.settings import ServiceSettings
 
 PROBE_TOPIC = "harness.probe.v1"
-MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATIONS = Path(__file__).parent / "harness_migrations"
 
 
 class Probe(Event, frozen=True, kw_only=True):

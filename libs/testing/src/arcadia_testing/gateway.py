@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from arcadia_api.config import ApiSettings
 from arcadia_api.http.tokens import issue_token
-from arcadia_platform.testing import ServiceProcess, free_port, refusing_port
+from arcadia_testing.plugin import ServiceProcess
+from arcadia_testing.ports import free_port, refusing_port
 
 TEST_SECRET = "test-secret-for-the-arcadia-api-suite-0123456789"
 DEFAULT_ROLES = ("admin",)

@@ -1,0 +1,1 @@
+"""Test support for every Arcadia suite: the pytest plugin, service processes, ports and stacks."""
