@@ -7,6 +7,7 @@ Standard library only, so it runs before the Python environment exists.
     python3 infra/stack.py clean     # down, then deletes .local/ and the data kept outside it
     python3 infra/stack.py status
     python3 infra/stack.py env       # prints the connection settings as shell exports
+    python3 infra/stack.py chromium-install  # Debian's Chromium for the browser tests
 
 State (jars, data, logs, pids) lives in `.local/` at the repository root. `KAFKA_BOOTSTRAP_SERVERS`
 and `DATABASE_URL`, when set, name servers that are used as they are and never started here.
@@ -241,22 +242,39 @@ def pg_bindir() -> Path:
     return Path()
 
 
-def pg_install() -> Path:
-    bindir = pg_bindir()
-    if (bindir / "initdb").exists():
-        return bindir
+def apt_install(package: str, missing: str) -> None:
+    """Install one OS package with apt-get (as root); else stop, saying what to do."""
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        raise SystemExit("[stack] PostgreSQL is missing: install it, or set DATABASE_URL")
-    log("installing PostgreSQL from the OS packages")
+        raise SystemExit(f"[stack] {missing}")
+    log(f"installing {package} from the OS packages")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run(["apt-get", "update", "-q"], check=True, env=env, stdout=subprocess.DEVNULL)
     subprocess.run(
-        ["apt-get", "install", "-y", "-q", "--no-install-recommends", "postgresql"],
+        ["apt-get", "install", "-y", "-q", "--no-install-recommends", package],
         check=True,
         env=env,
         stdout=subprocess.DEVNULL,
     )
+
+
+def pg_install() -> Path:
+    bindir = pg_bindir()
+    if (bindir / "initdb").exists():
+        return bindir
+    apt_install("postgresql", "PostgreSQL is missing: install it, or set DATABASE_URL")
     return pg_bindir()
+
+
+# The browser of the UI tests (Playwright drives it; its own browser download is not used).
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def chromium_install() -> Path:
+    """Debian's Chromium, installed when missing: the headless browser of the docs page tests."""
+    if not CHROMIUM.exists():
+        apt_install("chromium", f"{CHROMIUM} is missing: install Debian's chromium package")
+    print(CHROMIUM)
+    return CHROMIUM
 
 
 PG_OUTSIDE = Path("/var/tmp/arcadia")
@@ -496,6 +514,7 @@ def main(argv: list[str]) -> None:
         "status": lambda: status(inst),
         "kafka-jars": kafka_jars,
         "pg-install": pg_install,
+        "chromium-install": chromium_install,
         "env": lambda: print_env(inst),
         "kafka-up": lambda: kafka_up(inst),
         "kafka-down": lambda: kafka_down(inst),

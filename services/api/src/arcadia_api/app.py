@@ -7,11 +7,12 @@ import msgspec
 from litestar import Litestar, Router
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin
-from litestar.openapi.spec import Components, OpenAPI, OpenAPIResponse, SecurityScheme
+from litestar.openapi.spec import OpenAPI, OpenAPIResponse
 from litestar.types import Guard
 
+from arcadia_api.apidocs.examples import document_examples
+from arcadia_api.apidocs.openapi import BEARER, openapi_config
+from arcadia_api.apidocs.routes import docs_routes
 from arcadia_api.billing.client import BillingClient
 from arcadia_api.billing.controllers import BillingController
 from arcadia_api.billing.requests import REQUEST_BODIES
@@ -43,21 +44,6 @@ from arcadia_platform.idempotency import Idempotency
 from arcadia_platform.runtime import ServiceRuntime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-BEARER = "bearerAuth"
-
-
-def openapi_config() -> OpenAPIConfig:
-    return OpenAPIConfig(
-        title="Arcadia Cloud API",
-        version="1.0.0",
-        path="/schema",
-        render_plugins=[JsonRenderPlugin()],
-        components=Components(
-            security_schemes={
-                BEARER: SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
-            }
-        ),
-    )
 
 
 def create_app(settings: ApiSettings) -> Litestar:
@@ -76,7 +62,7 @@ def create_app(settings: ApiSettings) -> Litestar:
     inventory = InventoryClient.of(settings)
     app = service_app(
         runtime,
-        [api_router(settings, runtime, verifier, billing, inventory)],
+        [api_router(settings, runtime, verifier, billing, inventory), *docs_routes()],
         exception_handlers={Exception: handle_exception},
         before_request=check_request_body,
         request_max_body_size=settings.max_body_bytes,
@@ -87,6 +73,7 @@ def create_app(settings: ApiSettings) -> Litestar:
         on_shutdown=[billing.aclose, inventory.aclose],
     )
     document_strict_bodies(app.openapi_schema)
+    document_examples(app.openapi_schema)
     if settings.write_rate_per_s > 0:
         document_write_limits(app.openapi_schema)
     return app

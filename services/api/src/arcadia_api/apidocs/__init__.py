@@ -1,0 +1,1 @@
+"""The gateway's documentation pages: the OpenAPI UI at /schema, the AsyncAPI document and page."""
