@@ -11,10 +11,10 @@ export UV_PYTHON_DOWNLOADS := never
 # Trust the machine's certificate store (a company proxy's CA included), as pip and Maven do.
 export UV_SYSTEM_CERTS := 1
 
-.PHONY: setup uv deps infra topics run test test-unit lint settings-doc bench-pipeline bench-saga \
+.PHONY: setup uv deps infra topics browser run test test-unit lint settings-doc bench-pipeline bench-saga \
 	stop status clean
 
-setup: deps infra topics ## everything a fresh machine needs, idempotent
+setup: deps infra topics browser ## everything a fresh machine needs, idempotent
 
 uv: $(UV)
 
@@ -26,6 +26,10 @@ deps: uv
 
 infra:
 	$(PYTHON) infra/stack.py up
+
+# Debian's Chromium, for the browser tests (Playwright drives it; it downloads no browser).
+browser:
+	$(PYTHON) infra/stack.py chromium-install
 
 topics: deps
 	$(UV) run --frozen python -m arcadia_platform.topics_admin
