@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import subprocess
+import sys
+import threading
+import tomllib
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -76,7 +82,8 @@ def test_ports_and_health_checks_match_the_service(compose: dict[str, Any], name
     for mapping in compose[name].get("ports", []):
         assert mapping.split(":")[1] == str(port)
     probe = " ".join(compose[name]["healthcheck"]["test"])
-    assert f"127.0.0.1:{port}/health" in probe
+    # /ready, not /health: a replica counts as healthy only once its database and Kafka answer.
+    assert f"127.0.0.1:{port}/ready" in probe
 
 
 @pytest.mark.parametrize("name", list(SETTINGS))
@@ -124,3 +131,85 @@ def test_the_image_is_built_from_the_workspace() -> None:
     for part in ("libs", "services", "tools", "uv.lock"):
         assert part in dockerfile
     assert "uv sync --frozen" in dockerfile
+
+
+def test_postgres_is_healthy_only_once_it_answers_over_tcp(compose: dict[str, Any]) -> None:
+    """During initdb the image's entrypoint runs a temporary server on the Unix socket only; a
+    socket probe would call it ready before the init script has created the databases."""
+    test = compose["postgres"]["healthcheck"]["test"]
+    probe = test[1] if test[0] == "CMD-SHELL" else " ".join(test[1:])
+    assert probe.startswith("pg_isready ")
+    assert re.search(r"(^|\s)-h 127\.0\.0\.1(\s|$)", probe), probe
+
+
+@pytest.fixture
+def readiness_server() -> Iterator[tuple[int, list[int]]]:
+    """A loopback server whose /ready answers the status at the head of the returned list."""
+    status = [200]
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            code = status[0] if self.path == "/ready" else 404
+            self.send_response(code)
+            self.send_header("content-length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1], status
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("name", list(SETTINGS))
+def test_a_service_probe_fails_while_the_service_is_not_ready(
+    compose: dict[str, Any], name: str, readiness_server: tuple[int, list[int]]
+) -> None:
+    """The healthcheck command itself, run against a stand-in: 200 passes, /ready's 503 fails."""
+    port, status = readiness_server
+    test = compose[name]["healthcheck"]["test"]
+    assert test[:3] == ["CMD", "python", "-c"]
+    script = test[3].replace(f":{SETTINGS[name]().http_port}/", f":{port}/")
+
+    def probe() -> int:
+        return subprocess.run([sys.executable, "-c", script], capture_output=True).returncode
+
+    assert probe() == 0
+    status[0] = 503
+    assert probe() != 0
+
+
+def _dockerfile() -> list[str]:
+    return [line.strip() for line in (ROOT / "Dockerfile").read_text().splitlines()]
+
+
+def test_the_image_pins_uv_to_the_makefiles_version() -> None:
+    wanted = re.search(r"^UV_VERSION\s*:=\s*(\S+)", (ROOT / "Makefile").read_text(), re.M)
+    assert wanted is not None
+    lines = _dockerfile()
+    assert f"ARG UV_VERSION={wanted[1]}" in lines
+    (install,) = [line for line in lines if line.startswith("RUN pip install")]
+    assert '"uv==${UV_VERSION}"' in install
+
+
+def test_dependencies_are_installed_in_a_layer_before_the_sources() -> None:
+    lines = _dockerfile()
+    deps = lines.index("RUN uv sync --frozen --no-dev --no-install-workspace")
+    first_source = min(
+        i for i, line in enumerate(lines) if re.fullmatch(r"COPY (libs|services|tools) \S+", line)
+    )
+    assert deps < first_source
+    assert lines.index("RUN uv sync --frozen --no-dev") > first_source
+    # Every workspace member's pyproject.toml (and nothing else of it) is there for the first sync.
+    root = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    members = sorted(
+        path.parent.relative_to(ROOT).as_posix()
+        for pattern in root["tool"]["uv"]["workspace"]["members"]
+        for path in ROOT.glob(f"{pattern}/pyproject.toml")
+    )
+    copied = [line.split()[1] for line in lines[:deps] if line.startswith("COPY ")]
+    assert sorted(c.removesuffix("/pyproject.toml") for c in copied if "/" in c) == members
