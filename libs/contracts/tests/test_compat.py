@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from arcadia_contracts import compat, schema
-from arcadia_contracts.topics import BILLING
+from arcadia_contracts.codec import TOPIC_EVENTS
+from arcadia_contracts.topics import BILLING, INBOUND_TOPICS
 
 EVENT = "DropletCreated"
 KEY = "DropletCreated@v1"
@@ -124,3 +125,48 @@ def test_the_export_refuses_to_write_a_breaking_change(
     schema.main()
     assert json.loads(snapshot_file.read_text()) == current()
     assert schema.check() == []
+
+
+EVERY_EVENT = sorted(
+    {(e.__name__, e.VERSION) for events in TOPIC_EVENTS.values() for e in events},
+)
+
+
+def test_the_snapshot_covers_every_topic_and_event_inbound_included() -> None:
+    published = json.loads(compat.SNAPSHOT_FILE.read_text())
+    assert set(published["topics"]) == set(TOPIC_EVENTS)
+    for topic in INBOUND_TOPICS:
+        assert published["topics"][topic], topic
+    for name, version in EVERY_EVENT:
+        fields = published["structs"][f"{name}@v{version}"]["properties"]
+        assert "type" in fields, name  # the payload's tag, and every declared field after it
+    assert {"event_id", "tenant_id", "payload"} <= set(published["structs"]["Envelope"]["required"])
+
+
+@pytest.mark.parametrize(("name", "version"), EVERY_EVENT)
+def test_every_event_is_guarded_against_removal_retyping_and_new_required_fields(
+    name: str, version: int
+) -> None:
+    key = f"{name}@v{version}"
+    fields = [f for f in schema.event_schema()["$defs"][name]["properties"] if f != "type"]
+
+    def add_optional(doc: dict[str, Any]) -> None:
+        doc["$defs"][name]["properties"]["added_later"] = {"type": "string", "default": ""}
+
+    def add_required(doc: dict[str, Any]) -> None:
+        add_optional(doc)
+        doc["$defs"][name].setdefault("required", []).append("added_later")
+
+    assert changed(add_optional) == []
+    assert changed(add_required) == [f"{key}.added_later: newly required"]
+    for field in fields:
+
+        def remove(doc: dict[str, Any], field: str = field) -> None:
+            del doc["$defs"][name]["properties"][field]
+
+        def retype(doc: dict[str, Any], field: str = field) -> None:
+            doc["$defs"][name]["properties"][field] = {"type": "object"}
+
+        assert changed(remove) == [f"{key}.{field}: removed"]
+        (only,) = changed(retype)
+        assert only.startswith(f"{key}.{field}: retyped")

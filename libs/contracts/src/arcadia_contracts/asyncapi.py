@@ -18,12 +18,27 @@ SCHEMAS: Final = "#/components/schemas/"
 
 JsonObject = dict[str, Any]
 
+# Every `dlq-reason` a consumer writes, and why (tests/test_published_docs.py keeps this equal
+# to the reasons in arcadia_platform: inbound.py, the codec's DecodeFailure, consumer.py, sagas.py).
+DLQ_REASONS: Final = {
+    "tombstone": "The value is null; every event has a body.",
+    "oversize": "Key, value and headers together exceed the consumer's record limit.",
+    "undecodable_header": "A header value is not UTF-8 text.",
+    "undecodable": "The value is not JSON.",
+    "invalid_envelope": "JSON, but not an envelope: a field missing or of the wrong type.",
+    "unknown_type": "No event of this `type` is published on any topic.",
+    "unsupported_version": "The `type` is known, but not at this `version`.",
+    "invalid_payload": "The `payload` does not match the schema of its type and version.",
+    "invalid_event": "Well-formed, but breaks a rule of the contract that the handler checks "
+    "(e.g. a payment with a non-positive amount or a currency billing does not price in). "
+    "Not retried.",
+    "missing_saga_id": "An event of a saga step without `saga_id`. Not retried.",
+    "handler_failed": "The handler still raised after its bounded retries with backoff.",
+}
 # What `arcadia_platform.dlq` adds to the original record's headers on a dead-letter copy.
 DLQ_HEADERS: Final = {
-    "dlq-reason": "Why. Before the inbox: `tombstone`, `oversize`, `undecodable_header`, "
-    "`invalid_envelope`, `undecodable`, `unknown_type`, `unsupported_version`, "
-    "`invalid_payload`. In a handler: `invalid_event` (breaks a contract rule; not retried), "
-    "`handler_failed` (still failing after bounded retries).",
+    "dlq-reason": "Why: one of "
+    + "; ".join(f"`{reason}`: {why}" for reason, why in DLQ_REASONS.items()),
     "dlq-detail": "The error, shortened.",
     "dlq-consumer": "The consumer group that gave up on the record.",
     "dlq-origin-topic": "Where the record was read.",
@@ -56,12 +71,12 @@ def channel_id(topic: str) -> str:
 
 
 def _headers(described: dict[str, str]) -> JsonObject:
-    return {
-        "type": "object",
-        "properties": {
-            name: {"type": "string", "description": text} for name, text in described.items()
-        },
+    properties: JsonObject = {
+        name: {"type": "string", "description": text} for name, text in described.items()
     }
+    if "dlq-reason" in properties:
+        properties["dlq-reason"]["enum"] = list(DLQ_REASONS)
+    return {"type": "object", "properties": properties}
 
 
 def _key() -> JsonObject:
@@ -86,7 +101,8 @@ def _envelope_of(event: type[Event], envelope: JsonObject) -> JsonObject:
 
 def _message(event: type[Event]) -> JsonObject:
     own = event.__dict__.get("__doc__")  # not Event's docstring, which every event inherits
-    summary = inspect.cleandoc(own).splitlines()[0] if own else event.__name__
+    # the docstring's first paragraph, on one line
+    summary = " ".join(inspect.cleandoc(own).split("\n\n")[0].split()) if own else event.__name__
     return {
         "name": event.__name__,
         "title": f"{event.__name__} v{event.VERSION}",

@@ -4,12 +4,18 @@ from arcadia_contracts.envelope import Event
 
 
 class PaymentSucceeded(Event, frozen=True, kw_only=True):
+    """The payments service took a payment: billing credits the tenant's ledger once per
+    `payment_id` (a re-sent event is recognised and ignored)."""
+
     payment_id: str
     amount_cents: int
     currency: str = "USD"
 
 
 class PaymentFailed(Event, frozen=True, kw_only=True):
+    """A payment failed: billing moves the named deployment's subscription (or, without
+    `deployment_id`, every live one of the tenant) to past due, once per `payment_id`."""
+
     payment_id: str
     amount_cents: int
     reason: str
