@@ -37,16 +37,19 @@ def test_the_page_shows_every_topic_message_and_payload_field() -> None:
     page = html.unescape(render(doc))
     for topic in topics.ALL_TOPICS:
         assert f"<code>{topic}</code>" in page, topic
-    for events in TOPIC_EVENTS.values():
+    channel_ids = {ch["address"]: cid for cid, ch in doc["channels"].items()}
+    for topic, events in TOPIC_EVENTS.items():
         for event in events:
-            assert f'id="message-{event.__name__}"' in page
-            section = page.split(f'id="message-{event.__name__}"')[1].split("<h3")[0]
+            anchor = f'id="{channel_ids[topic]}-{event.__name__}"'
+            assert page.count(anchor) == 1, anchor
+            section = page.split(anchor)[1].split("<h3")[0]
             for field in msgspec.structs.fields(event):
                 assert f"<code>{field.encode_name}</code>" in section, (event, field.name)
     for inbound in topics.INBOUND_TOPICS:
         assert f"<code>{inbound}</code></h2>" not in page  # marked as inbound, not as ours
         assert f"<code>{inbound}</code> (inbound)</h2>" in page
     assert "dlq-reason" in page
+    assert len(re.findall(r' id="([^"]+)"', page)) == len(set(re.findall(r' id="([^"]+)"', page)))
 
 
 def test_the_page_is_self_contained() -> None:

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import httpx
 from playwright.async_api import Browser, Request, expect
 
+from arcadia_contracts import topics
 from arcadia_testing.gateway import Gateway
 from arcadia_testing.plugin import unique
 
@@ -69,3 +70,25 @@ async def test_the_schema_page_renders_and_tries_an_operation(
     assert [d["state"] for d in items] == ["provisioning"]
     for shot in ("api-docs-schema.png", "api-docs-try-it-out.png"):
         assert (artifacts_dir / shot).stat().st_size > 10_000
+
+
+async def test_the_asyncapi_page_reads_in_a_browser(
+    gateway: Gateway, browser: Browser, artifacts_dir: Path
+) -> None:
+    """The same browser (one launch a session): /asyncapi renders every topic, no script."""
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = await context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        answer = await page.goto(f"{gateway.url}/asyncapi")
+        assert answer is not None
+        assert answer.status == 200
+        rows = page.locator("table").first.locator("tr td:first-child code")
+        assert sorted(await rows.all_inner_texts()) == sorted(topics.ALL_TOPICS)
+        inbound = page.locator("h2", has_text="platform.payments.v1")
+        await expect(inbound).to_contain_text("(inbound)")
+        fields = page.locator("#payments-PaymentFailed + p + p + table.fields")
+        await expect(fields).to_contain_text("amount_cents")
+        await page.screenshot(path=str(artifacts_dir / "asyncapi-page.png"))
+    finally:
+        await context.close()

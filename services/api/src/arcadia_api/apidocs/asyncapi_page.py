@@ -87,13 +87,13 @@ def _directions(doc: JsonObject) -> dict[str, str]:
     }
 
 
-def _message(doc: JsonObject, name: str) -> str:
+def _message(doc: JsonObject, cid: str, name: str) -> str:
     message = doc["components"]["messages"][name]
     schemas = doc["components"]["schemas"]
     payload = schemas.get(name, {})
     key = message.get("bindings", {}).get("kafka", {}).get("key", {})
     return (
-        f'<h3 id="message-{html.escape(name)}">{html.escape(message["title"])}</h3>'
+        f'<h3 id="{html.escape(cid)}-{html.escape(name)}">{html.escape(message["title"])}</h3>'
         f"<p>{_text(message.get('summary', ''))}</p>"
         f"<p>Key: {type_of(key)}, {_text(key.get('description', ''))} Value: the "
         f'<a href="#envelope">envelope</a> with <code>type</code> '
@@ -110,7 +110,7 @@ def _overview(doc: JsonObject, directions: dict[str, str]) -> str:
         action = directions[cid]
         who = "Arcadia publishes" if action == "send" else "you publish, Arcadia consumes"
         links = ", ".join(
-            f'<a href="#message-{html.escape(n)}">{html.escape(n)}</a>'
+            f'<a href="#{html.escape(cid)}-{html.escape(n)}">{html.escape(n)}</a>'
             if n != "DeadLetter"
             else '<a href="#dead-letters">DeadLetter</a>'
             for n in channel["messages"]
@@ -136,7 +136,7 @@ def _channels(doc: JsonObject, directions: dict[str, str]) -> str:
             f"{inbound}</h2><p>{_text(channel.get('description', ''))} Dead letters: "
             f"<code>{html.escape(channel['address'])}.dlq</code>.</p>"
         )
-        parts.extend(_message(doc, name) for name in channel["messages"])
+        parts.extend(_message(doc, cid, name) for name in channel["messages"])
     return "".join(parts)
 
 
