@@ -18,7 +18,7 @@ SCHEMAS: Final = "#/components/schemas/"
 
 JsonObject = dict[str, Any]
 
-# Every `dlq-reason` a consumer writes, and why (tests/test_published_docs.py keeps this equal
+# Every `dlq-reason` a consumer writes, and why (tests/contracts/test_dead_letter_doc.py keeps it equal
 # to the reasons in arcadia_platform: inbound.py, the codec's DecodeFailure, consumer.py, sagas.py).
 DLQ_REASONS: Final = {
     "tombstone": "The value is null; every event has a body.",
