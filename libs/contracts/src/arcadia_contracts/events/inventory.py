@@ -18,10 +18,14 @@ class ResourceRegistered(Event, frozen=True, kw_only=True):
 
 
 class ResourceLinked(Event, frozen=True, kw_only=True):
+    """Saga step 6: the registered resource is linked to the deployment."""
+
     resource_id: str
 
 
 class ResourceReleased(Event, frozen=True, kw_only=True):
+    """Compensation or teardown: the resource is released (`resource_id` null: there was none)."""
+
     resource_id: str | None
 
 
