@@ -14,7 +14,7 @@ export UV_SYSTEM_CERTS := 1
 .PHONY: setup uv deps infra topics browser run test test-unit lint settings-doc bench-pipeline bench-saga \
 	stop status clean
 
-setup: deps infra topics browser ## everything a fresh machine needs, idempotent
+setup: deps infra topics ## everything a fresh machine needs, idempotent
 
 uv: $(UV)
 
@@ -28,6 +28,7 @@ infra:
 	$(PYTHON) infra/stack.py up
 
 # Debian's Chromium, for the browser tests (Playwright drives it; it downloads no browser).
+# `make test` needs it, `make run` does not.
 browser:
 	$(PYTHON) infra/stack.py chromium-install
 
@@ -37,7 +38,7 @@ topics: deps
 run: setup ## the whole stack in the foreground; Ctrl-C stops everything
 	ARCADIA_ENV=development $(UV) run --frozen python tools/run_stack.py
 
-test: setup lint ## the whole suite against real Kafka and PostgreSQL
+test: setup browser lint ## the whole suite against real Kafka and PostgreSQL
 	$(UV) run --frozen pytest
 
 # The unit tier: every test whose fixtures reach neither Kafka nor PostgreSQL (the root conftest

@@ -1,7 +1,7 @@
 """Fixtures of the browser tests: Debian's Chromium driven by Playwright, one launch a session.
 
 Playwright's own browser download is never used (machines here and many CI networks cannot fetch
-it): the browser is `/usr/bin/chromium` from the OS packages, which `make setup` installs
+it): the browser is `/usr/bin/chromium` from the OS packages, which `make test` installs
 (`infra/stack.py chromium-install`), and which the fixture installs itself when it is missing,
 the same way. Screenshots go to `test-artifacts/` at the repository root (git-ignored), or to
 `ARCADIA_TEST_ARTIFACTS` when set, where CI can keep them.
