@@ -33,7 +33,9 @@ async def droplet_became_active(gw: Gateway, tenant: str, deployment_id: str) ->
     """What the provisioner publishes when a saga's droplet is up: the inventory registers it."""
     droplet_id = random.randint(10**9, 2 * 10**9)
     event = envelope(
-        DropletActive(droplet_id=droplet_id, ip_address="203.0.113.7", region="nyc3", size="s-1"),
+        DropletActive(
+            droplet_id=droplet_id, ip_address="203.0.113.7", region="nyc3", size="s-1vcpu-1gb"
+        ),
         producer="provisioner",
         tenant_id=tenant,
         deployment_id=uuid.UUID(deployment_id),
