@@ -67,9 +67,12 @@ class DriftScanner:
                 if interval:
                     async with self._pool.acquire() as conn, conn.transaction():
                         await DriftStore(conn).schedule_due(interval)
+            except (OSError, asyncpg.PostgresError) as exc:
+                log.warning("drift.schedule_failed", error=repr(exc))
+            try:
                 await self.drain()
             except (OSError, asyncpg.PostgresError) as exc:
-                log.warning("drift.loop_failed", error=repr(exc))
+                log.warning("drift.drain_failed", error=repr(exc))
             tick = min(TICK_S, interval) if interval else TICK_S
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=tick)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Final
 from uuid import UUID, uuid4
 
@@ -15,7 +14,7 @@ from arcadia_platform.db import Connection
 
 FINDING_FIELDS: Final = (
     "id, kind, subject_kind, subject, field, expected, actual, resource_id, tenant_id,"
-    " deployment_id, detail::text AS detail, status, first_seen, last_seen, closed_at,"
+    " deployment_id, detail, status, first_seen, last_seen, closed_at,"
     " close_reason"
 )
 SCAN_FIELDS: Final = (
@@ -64,7 +63,7 @@ class Scan:
 
 def finding_from(row: asyncpg.Record) -> StoredFinding:
     values = dict(row)
-    values["detail"] = json.loads(values["detail"] or "{}")
+    values["detail"] = values["detail"] or {}
     return StoredFinding(**values)
 
 
@@ -88,7 +87,7 @@ class DriftStore:
         due = await self._conn.fetchval(
             "SELECT coalesce(max(requested_at), '-infinity') <= clock_timestamp() - $1::interval"
             " FROM drift_scans",
-            f"{interval_s} seconds",
+            timedelta(seconds=interval_s),
         )
         if due:
             await self.request_scan("schedule")
@@ -154,7 +153,7 @@ class DriftStore:
             finding.resource_id,
             finding.tenant_id,
             finding.deployment_id,
-            json.dumps(finding.detail or {}, default=str),
+            finding.detail or {},
             seen,
         )
         assert row is not None
