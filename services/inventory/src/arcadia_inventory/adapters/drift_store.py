@@ -72,6 +72,13 @@ class DriftStore:
         self._conn = conn
 
     async def request_scan(self, trigger: str) -> Scan:
+        """A new scan, or the one already waiting to start (asking twice does not queue two)."""
+        waiting = await self._conn.fetchrow(
+            f"SELECT {SCAN_FIELDS} FROM drift_scans WHERE status = 'requested'"
+            " ORDER BY requested_at LIMIT 1"
+        )
+        if waiting is not None:
+            return Scan(**dict(waiting))
         row = await self._conn.fetchrow(
             "INSERT INTO drift_scans (id, trigger, status) VALUES ($1, $2, 'requested')"
             f" RETURNING {SCAN_FIELDS}",
