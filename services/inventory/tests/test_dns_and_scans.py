@@ -9,9 +9,11 @@ from typing import Any
 import httpx
 import pytest
 
+from arcadia_cloudsim.admin import SimAdmin
 from arcadia_cloudsim.embedded import running_cloudsim
 from arcadia_contracts import topics
 from arcadia_contracts.events.provisioner import DnsPointed, DnsReverted
+from arcadia_inventory.config import InventorySettings
 from arcadia_testing.plugin import Infra, eventually
 from services.inventory.tests.support import (
     Inventory,
@@ -114,6 +116,12 @@ async def test_inventory_pages_by_keyset_and_refuses_half_a_cursor(inventory: In
     assert half.headers["content-type"].startswith("application/problem+json")
 
 
+def sim_url(inventory: Inventory) -> str:
+    settings = inventory.runtime.settings
+    assert isinstance(settings, InventorySettings)
+    return settings.do_base_url
+
+
 @pytest.fixture
 async def scheduled(infra: Infra) -> AsyncIterator[Inventory]:
     """An inventory whose drift scans run every half second by themselves, on an empty cloud."""
@@ -158,3 +166,15 @@ async def test_scans_run_on_their_schedule_and_keep_what_they_find(scheduled: In
     async with httpx.AsyncClient(base_url=str(scheduled.http.base_url)) as http:
         missing = await http.post(f"/internal/v1/drift/findings/{saga.saga_id}/fix")
     assert missing.status_code == 404
+
+    # The provider failing every try of one listing: that scan fails, the finding stays open.
+    async with SimAdmin(sim_url(scheduled)) as sim:
+        await sim.inject("droplets.list", 500, count=3)
+
+    async def failed() -> bool:
+        rows = await scheduled.fetch("SELECT error FROM drift_scans WHERE status = 'failed'")
+        return bool(rows)
+
+    await eventually(failed, timeout_s=30)
+    still = await scheduled.fetch("SELECT status FROM drift_findings WHERE id = $1", ghost["id"])
+    assert [row["status"] for row in still] == ["open"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Final
 from uuid import UUID
 
@@ -94,15 +94,21 @@ class DriftScanner:
                 await lock.execute("SELECT pg_advisory_unlock($1)", SCAN_LOCK)
 
     async def scan(self, scan_id: UUID) -> None:
-        started = datetime.now(UTC)
+        """Run one claimed scan; any failure (the provider's, a bug) fails the scan, not the loop,
+        and leaves the findings as they were (its transaction is rolled back)."""
         try:
-            droplets = await self._cloud.droplets()
-            records = await self._cloud.records()
-        except Exception as exc:  # the provider failed: the scan fails, findings stay as they are
-            log.warning("drift.scan_failed", scan_id=str(scan_id), error=str(exc))
+            await self._scan(scan_id)
+        except Exception as exc:
+            log.warning("drift.scan_failed", scan_id=str(scan_id), error=repr(exc))
             async with self._pool.acquire() as conn:
-                await DriftStore(conn).fail_scan(scan_id, str(exc))
-            return
+                await DriftStore(conn).fail_scan(scan_id, f"{type(exc).__name__}: {exc}")
+
+    async def _scan(self, scan_id: UUID) -> None:
+        # The database's clock, the one registrations are stamped with.
+        async with self._pool.acquire() as conn:
+            started: datetime = await conn.fetchval("SELECT clock_timestamp()")
+        droplets = await self._cloud.droplets()
+        records = await self._cloud.records()
         grace = timedelta(seconds=self._settings.drift_grace_s)
         async with self._pool.acquire() as conn, conn.transaction():
             held = await held_before(conn, started, grace)
