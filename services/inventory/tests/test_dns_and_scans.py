@@ -178,3 +178,81 @@ async def test_scans_run_on_their_schedule_and_keep_what_they_find(scheduled: In
     await eventually(failed, timeout_s=30)
     still = await scheduled.fetch("SELECT status FROM drift_findings WHERE id = $1", ghost["id"])
     assert [row["status"] for row in still] == ["open"]
+
+
+@pytest.fixture
+async def on_demand(infra: Infra) -> AsyncIterator[Inventory]:
+    """An inventory that scans only when asked, on a fresh cloud."""
+    with running_cloudsim() as sim:
+        async with fresh_database(infra) as database_url:
+            namespace = await fresh_namespace(infra)
+            async with running_inventory(
+                infra,
+                database_url,
+                namespace,
+                do_base_url=sim,
+                drift_scan_interval_s=0,
+                drift_grace_s=0,
+            ) as service:
+                yield service
+
+
+async def scan_done(inventory: Inventory) -> dict[str, Any]:
+    asked = await inventory.http.post("/internal/v1/drift/scans")
+    assert asked.status_code == 202, asked.text
+
+    async def done() -> dict[str, Any] | None:
+        got = await inventory.http.get(f"/internal/v1/drift/scans/{asked.json()['id']}")
+        body: dict[str, Any] = got.json()
+        return body if body["status"] in ("done", "failed") else None
+
+    result: dict[str, Any] = await eventually(done, timeout_s=30)
+    return result
+
+
+async def test_a_droplet_mismatch_is_fixed_by_taking_the_providers_value(
+    on_demand: Inventory,
+) -> None:
+    saga = Saga()
+    async with httpx.AsyncClient(
+        base_url=sim_url(on_demand), headers={"Authorization": "Bearer t"}
+    ) as cloud:
+        made = await cloud.post(
+            "/v2/droplets",
+            json={
+                "name": "moved",
+                "region": "nyc3",
+                "size": "s-1vcpu-2gb",
+                "image": "ubuntu-24-04-x64",
+                "tags": ["arcadia", f"saga:{saga.saga_id}"],
+            },
+        )
+        droplet_id = made.json()["droplet"]["id"]
+        seen = (await cloud.get(f"/v2/droplets/{droplet_id}")).json()["droplet"]
+    ip = next(n["ip_address"] for n in seen["networks"]["v4"] if n["type"] == "public")
+    # The inventory was told another region and size than the provider holds.
+    active = saga.droplet_active(droplet_id, region="ams3", size="s-1vcpu-1gb", ip_address=ip)
+    await on_demand.publish(topics.PROVISIONER, active)
+    await on_demand.wait_handled(active)
+
+    scanned = await scan_done(on_demand)
+    assert (scanned["status"], scanned["found"]) == ("done", 2)
+    listed = (await on_demand.http.get("/internal/v1/drift/findings")).json()["items"]
+    by_field = {f["field"]: f for f in listed}
+    assert set(by_field) == {"region", "size"}
+    dry = await on_demand.http.post(f"/internal/v1/drift/findings/{by_field['size']['id']}/fix")
+    assert (dry.status_code, dry.json()["applied"]) == (200, False)
+    for finding in by_field.values():
+        fixed = await on_demand.http.post(
+            f"/internal/v1/drift/findings/{finding['id']}/fix", params={"confirm": "true"}
+        )
+        assert fixed.status_code == 200, fixed.text
+        assert fixed.json()["finding"]["status"] == "closed"
+    [resource] = await on_demand.resources(saga)
+    assert (resource["region"], resource["size"], resource["monthly_cost_cents"]) == (
+        "nyc3",
+        "s-1vcpu-2gb",
+        1200,
+    )
+    after = await scan_done(on_demand)
+    assert (after["found"], after["opened"], after["closed"]) == (0, 0, 0)
