@@ -117,6 +117,8 @@ class DriftScanner:
                 report, now=started, grace=grace, recently_released=held.recently_released
             )
             findings += record_findings(held.records, records)
+            fixed = await DriftStore(conn).fixed_since(started)
+            findings = [f for f in findings if f.key not in fixed]
             opened = await self._record(conn, findings, started)
             store = DriftStore(conn)
             closed = await store.close_gone([f.key for f in findings], started)

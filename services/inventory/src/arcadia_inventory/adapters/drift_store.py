@@ -166,6 +166,16 @@ class DriftStore:
         assert row is not None
         return row["id"], bool(row["inserted"])
 
+    async def fixed_since(self, since: datetime) -> set[str]:
+        """Keys an operator fixed after `since`: a scan that read the world before the fix must
+        not open them again."""
+        rows = await self._conn.fetch(
+            "SELECT key FROM drift_findings WHERE status = 'closed' AND closed_at >= $1"
+            " AND close_reason LIKE 'fixed:%'",
+            since,
+        )
+        return {row["key"] for row in rows}
+
     async def close_gone(self, still: list[str], closed_at: datetime) -> int:
         """Close the open findings a scan no longer found (kept, never deleted)."""
         rows = await self._conn.fetch(
