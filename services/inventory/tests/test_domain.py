@@ -7,7 +7,6 @@ import uuid
 import pytest
 
 from arcadia_inventory.domain import (
-    DEFAULT_MONTHLY_COST_CENTS,
     SIZE_PRICES_CENTS,
     RegistrationRejectedError,
     Resource,
@@ -35,10 +34,25 @@ def test_known_sizes_cost_their_list_price_in_cents(size: str, cents: int) -> No
     assert monthly_cost_cents(size) == cents
 
 
-def test_an_unknown_size_costs_as_much_as_the_largest_known_one() -> None:
+def test_an_unknown_size_is_unpriced_never_guessed() -> None:
     assert not is_priced("g-32vcpu-128gb")
-    assert monthly_cost_cents("g-32vcpu-128gb") == DEFAULT_MONTHLY_COST_CENTS
-    assert DEFAULT_MONTHLY_COST_CENTS == max(SIZE_PRICES_CENTS.values()) == 9600
+    assert monthly_cost_cents("g-32vcpu-128gb") is None
+    made = droplet_resource(
+        droplet_id=7,
+        region="ams3",
+        size="g-32vcpu-128gb",
+        ip_address=None,
+        tenant_id="t",
+        deployment_id=uuid.uuid4(),
+        saga_id=None,
+    )
+    assert (made.monthly_cost_cents, made.priced) == (None, False)
+
+
+def test_the_price_table_is_the_one_given() -> None:
+    table = {"g-32vcpu-128gb": 50_000}
+    assert monthly_cost_cents("g-32vcpu-128gb", table) == 50_000
+    assert monthly_cost_cents("s-1vcpu-1gb", table) is None
 
 
 def test_prices_are_whole_cents() -> None:

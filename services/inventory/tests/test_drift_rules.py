@@ -15,7 +15,9 @@ def active(droplet_id: int, **overrides: str) -> Resource:
         tenant_id="tenant-a",
         deployment_id=uuid.uuid4(),
         saga_id=uuid.uuid4(),
-        **fields,
+        region=fields["region"],
+        size=fields["size"],
+        ip_address=fields["ip_address"],
     )
 
 

@@ -32,7 +32,7 @@ from arcadia_api.http.ratelimit import TenantWriteLimit, TokenBuckets
 from arcadia_api.http.tokens import TokenVerifier, refuse_insecure
 from arcadia_api.http.validation import check_request_body
 from arcadia_api.inventory.client import InventoryClient
-from arcadia_api.inventory.controllers import OperationsController
+from arcadia_api.inventory.controllers import InventoryController, OperationsController
 from arcadia_api.saga import routes as saga_routes
 from arcadia_api.saga.controllers import SagaController
 from arcadia_api.saga.handlers import SagaReactions
@@ -110,6 +110,7 @@ def api_router(
             SagaController,
             CatalogController,
             BillingController,
+            InventoryController,
             OperationsController,
         ],
         middleware=[DefineMiddleware(BearerAuthMiddleware, verifier=verifier)],

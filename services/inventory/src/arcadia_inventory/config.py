@@ -1,7 +1,9 @@
 """Settings of the inventory service (env prefix ARCADIA_INVENTORY_)."""
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from arcadia_inventory.domain import SIZE_PRICES_CENTS
 from arcadia_platform.settings import ServiceSettings
 
 
@@ -26,5 +28,20 @@ class InventorySettings(ServiceSettings):
     """How long one provider call may take (seconds)."""
     do_max_attempts: int = 3
     """Tries per page (the first included) on a 5xx, a timeout or a connection error."""
-    do_requests_per_minute: int = 250
-    """Client-side limit of one drift read (DigitalOcean allows 250/minute per token); 0: off."""
+    do_requests_per_minute: int = Field(default=50, ge=0)
+    """Inventory's share of the token's rate limit (requests/minute; 0: off). DigitalOcean allows
+    250/minute per token, and the provisioner uses the same token from another process: the
+    budget is split in settings, 200 for the provisioner and 50 for drift scans by default; keep
+    the sum of both services' `DO_REQUESTS_PER_MINUTE` within the provider's limit."""
+    droplet_prices_cents: dict[str, int] = Field(default_factory=lambda: dict(SIZE_PRICES_CENTS))
+    """The one price table: a droplet size's monthly cost in US cents (JSON object). A size not in
+    it is registered *unpriced* (cost null, `priced: false`), never guessed."""
+    dns_domain: str = "apps.arcadia.test"
+    """The domain whose records drift scans read: the provisioner's `BASE_DOMAIN`."""
+    drift_scan_interval_s: float = Field(default=3600.0, ge=0)
+    """Seconds between scheduled drift scans (the first one an interval after start); 0: none,
+    only scans asked for with `POST /internal/v1/drift/scans`."""
+    drift_grace_s: float = Field(default=300.0, ge=0)
+    """A tagged droplet created, or a resource released, less than this long ago is not an orphan
+    yet: a saga may be between creating a droplet and registering it, a teardown between
+    releasing a resource and destroying its droplet."""

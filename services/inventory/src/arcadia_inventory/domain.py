@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -10,11 +11,13 @@ from uuid import UUID, uuid4
 
 PROVIDER: Final = "digitalocean"
 DROPLET: Final = "droplet"
+DNS_RECORD: Final = "dns_record"
 CURRENCY: Final = "USD"
 REGISTER_STEP: Final = "register_inventory"
 
-# DigitalOcean's list prices for Basic droplets, per month, in US cents.
-SIZE_PRICES_CENTS: Final[dict[str, int]] = {
+# DigitalOcean's list prices for Basic droplets, per month, in US cents: the default of the
+# `droplet_prices_cents` setting (ARCADIA_INVENTORY_DROPLET_PRICES_CENTS), the one price table.
+SIZE_PRICES_CENTS: Final[Mapping[str, int]] = {
     "s-1vcpu-512mb-10gb": 400,
     "s-1vcpu-1gb": 600,
     "s-1vcpu-2gb": 1200,
@@ -23,18 +26,20 @@ SIZE_PRICES_CENTS: Final[dict[str, int]] = {
     "s-4vcpu-8gb": 4800,
     "s-8vcpu-16gb": 9600,
 }
-# An unknown size is priced like the largest size we know: overstating a cost understates the
-# margin, which an operator notices and corrects; understating it would hide a loss.
-DEFAULT_MONTHLY_COST_CENTS: Final = max(SIZE_PRICES_CENTS.values())
+# DNS records cost nothing at DigitalOcean (DNS hosting is free): priced, at zero.
+DNS_RECORD_CENTS: Final = 0
 
 
-def monthly_cost_cents(size: str) -> int:
-    """What a droplet of `size` costs per month, in cents of CURRENCY."""
-    return SIZE_PRICES_CENTS.get(size, DEFAULT_MONTHLY_COST_CENTS)
+def monthly_cost_cents(size: str, prices: Mapping[str, int] = SIZE_PRICES_CENTS) -> int | None:
+    """What a droplet of `size` costs per month, in cents of CURRENCY; None: unpriced.
+
+    An unknown size is never guessed: it stays unpriced (shown as such) until the table knows it.
+    """
+    return prices.get(size)
 
 
-def is_priced(size: str) -> bool:
-    return size in SIZE_PRICES_CENTS
+def is_priced(size: str, prices: Mapping[str, int] = SIZE_PRICES_CENTS) -> bool:
+    return size in prices
 
 
 class ResourceStatus(StrEnum):
@@ -56,11 +61,15 @@ class Resource:
     region: str
     size: str
     ip_address: str | None
-    monthly_cost_cents: int
+    monthly_cost_cents: int | None
     currency: str
     status: ResourceStatus
     registered_at: datetime | None = None
     released_at: datetime | None = None
+
+    @property
+    def priced(self) -> bool:
+        return self.monthly_cost_cents is not None
 
 
 def droplet_resource(
@@ -72,8 +81,9 @@ def droplet_resource(
     tenant_id: str,
     deployment_id: UUID,
     saga_id: UUID | None,
+    prices: Mapping[str, int] = SIZE_PRICES_CENTS,
 ) -> Resource:
-    """A new, active resource for a droplet that has just become active."""
+    """A new, active resource for a droplet that has just become active (cost from `prices`)."""
     return Resource(
         id=uuid4(),
         provider=PROVIDER,
@@ -85,7 +95,7 @@ def droplet_resource(
         region=region,
         size=size,
         ip_address=ip_address,
-        monthly_cost_cents=monthly_cost_cents(size),
+        monthly_cost_cents=monthly_cost_cents(size, prices),
         currency=CURRENCY,
         status=ResourceStatus.ACTIVE,
     )

@@ -20,8 +20,9 @@ class ProvisionerSettings(ServiceSettings):
     """Retries of a provider call after a 429, a 5xx or a timeout."""
     do_backoff_base_s: float = 0.25
     """First wait before such a retry (seconds); it grows exponentially, with jitter."""
-    # DigitalOcean allows 250/minute per token; 0 turns the client-side limit off (cloudsim).
-    do_requests_per_minute: int = 250
+    # DigitalOcean allows 250/minute per token, shared with inventory's drift scans (same token,
+    # another process): 200 here + inventory's 50 by default; 0 turns the limit off (cloudsim).
+    do_requests_per_minute: int = 200
     # DNS: <slug>.<tenant>.<base_domain>
     base_domain: str = "apps.arcadia.test"
     # Durable jobs against the provider.

@@ -70,3 +70,38 @@ async def subscribe(
         places, "billing", "POST", "/internal/v1/subscriptions", json=body
     )
     return result
+
+
+DRIFT = "/internal/v1/drift"
+
+
+async def drift_fix(places: Places, finding_id: str, *, confirm: bool) -> dict[str, Any]:
+    """Inventory fixes one finding (a dry run describing the action unless `confirm`)."""
+    flag = "true" if confirm else "false"
+    result: dict[str, Any] = await _call(
+        places, "inventory", "POST", f"{DRIFT}/findings/{finding_id}/fix?confirm={flag}"
+    )
+    return result
+
+
+async def drift_findings(places: Places, status: str | None) -> list[dict[str, Any]]:
+    """Every finding (of `status`), oldest first, all pages."""
+    found: list[dict[str, Any]] = []
+    params: dict[str, Any] = {"limit": 500, **({"status": status} if status else {})}
+    while True:
+        page = await _call(places, "inventory", "GET", f"{DRIFT}/findings", params=params)
+        found.extend(page["items"])
+        if not page["more"]:
+            return found
+        params |= {"after_first_seen": found[-1]["first_seen"], "after_id": found[-1]["id"]}
+
+
+async def drift_scan(places: Places) -> dict[str, Any]:
+    """Ask inventory for a scan; it runs in the background (see `drift_scan_status`)."""
+    result: dict[str, Any] = await _call(places, "inventory", "POST", f"{DRIFT}/scans")
+    return result
+
+
+async def drift_scan_status(places: Places, scan_id: str) -> dict[str, Any]:
+    result: dict[str, Any] = await _call(places, "inventory", "GET", f"{DRIFT}/scans/{scan_id}")
+    return result

@@ -15,6 +15,8 @@ class ResourceRegistered(Event, frozen=True, kw_only=True):
     region: str | None = None
     size: str | None = None
     ip_address: str | None = None
+    # False: the size is not in the price table; `monthly_cost_cents` is then 0, not a cost.
+    priced: bool = True
 
 
 class ResourceLinked(Event, frozen=True, kw_only=True):
@@ -29,4 +31,26 @@ class ResourceReleased(Event, frozen=True, kw_only=True):
     resource_id: str | None
 
 
-InventoryEvent = ResourceRegistered | ResourceLinked | ResourceReleased | ProvisioningAborted
+class DriftDetected(Event, frozen=True, kw_only=True):
+    """A drift scan found something new: the provider and the inventory disagree.
+
+    `kind`: `orphan` (a droplet tagged as Arcadia's the inventory does not hold), `ghost` (an
+    active resource the provider no longer has) or `mismatch` (`field` differs: size, region,
+    ip_address, status, or a DNS record's content). `subject` is the provider's id of the
+    droplet or DNS record (`subject_kind`). Published once per finding, when it opens; the
+    envelope's deployment and tenant are the resource's, when the inventory knows them.
+    """
+
+    finding_id: str
+    kind: str
+    subject_kind: str
+    subject: str
+    field: str | None = None
+    expected: str | None = None
+    actual: str | None = None
+    resource_id: str | None = None
+
+
+InventoryEvent = (
+    ResourceRegistered | ResourceLinked | ResourceReleased | ProvisioningAborted | DriftDetected
+)

@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 from arcadia_api.config import ApiSettings
 from arcadia_api.http.upstream import Upstream
-from arcadia_api.inventory.schemas import DriftReport, ResourcePage, ResourceStatus
+from arcadia_api.inventory.schemas import (
+    DriftFix,
+    DriftReport,
+    DriftScan,
+    DriftUpstreamPage,
+    FindingStatus,
+    InventoryUpstreamPage,
+    ResourceKind,
+    ResourcePage,
+    ResourceStatus,
+)
+
+Keyset = tuple[datetime, UUID]
+
+
+def _after(prefix: str, after: Keyset | None) -> dict[str, str | int | None]:
+    if after is None:
+        return {}
+    return {f"after_{prefix}": after[0].isoformat(), "after_id": str(after[1])}
 
 
 class InventoryClient:
@@ -43,3 +62,45 @@ class InventoryClient:
     async def drift(self) -> DriftReport:
         """The inventory against the provider's droplets (it reads the whole account)."""
         return await self._inventory.get("/drift", DriftReport, timeout_s=self._drift_timeout_s)
+
+    async def inventory(
+        self,
+        *,
+        tenant_id: str | None,
+        deployment_id: UUID | None,
+        kind: ResourceKind | None,
+        status: ResourceStatus | None,
+        after: Keyset | None,
+        limit: int,
+    ) -> InventoryUpstreamPage:
+        params: dict[str, str | int | None] = {
+            "tenant_id": tenant_id,
+            "deployment_id": None if deployment_id is None else str(deployment_id),
+            "kind": None if kind is None else str(kind),
+            "status": None if status is None else str(status),
+            "limit": limit,
+            **_after("registered_at", after),
+        }
+        return await self._inventory.get("/inventory", InventoryUpstreamPage, params=params)
+
+    async def findings(
+        self, *, status: FindingStatus | None, after: Keyset | None, limit: int
+    ) -> DriftUpstreamPage:
+        params: dict[str, str | int | None] = {
+            "status": None if status is None else str(status),
+            "limit": limit,
+            **_after("first_seen", after),
+        }
+        return await self._inventory.get("/drift/findings", DriftUpstreamPage, params=params)
+
+    async def request_scan(self) -> DriftScan:
+        return await self._inventory.post("/drift/scans", DriftScan, {})
+
+    async def scan(self, scan_id: UUID) -> DriftScan:
+        return await self._inventory.get(f"/drift/scans/{scan_id}", DriftScan)
+
+    async def fix(self, finding_id: UUID, *, confirm: bool) -> DriftFix:
+        flag = "true" if confirm else "false"
+        return await self._inventory.post(
+            f"/drift/findings/{finding_id}/fix?confirm={flag}", DriftFix, {}
+        )

@@ -24,7 +24,7 @@ class CloudProviderError(Exception):
     """The provider could not be read: unreachable, refusing, or answering nonsense."""
 
 
-def _cloud_droplet(droplet: Droplet) -> CloudDroplet:
+def cloud_droplet(droplet: Droplet) -> CloudDroplet:
     return CloudDroplet(
         id=str(droplet.id),
         name=droplet.name,
@@ -49,7 +49,7 @@ class DropletReader:
             droplets = await self._client.list_droplets()
         except ProviderError as exc:
             raise CloudProviderError(f"GET /v2/droplets: {exc}") from exc
-        return [_cloud_droplet(d) for d in droplets]
+        return [cloud_droplet(d) for d in droplets]
 
 
 @asynccontextmanager

@@ -7,6 +7,7 @@ from uuid import UUID
 
 import asyncpg
 
+from arcadia_inventory.adapters.dns_records import DnsRecordStore
 from arcadia_inventory.domain import Resource, ResourceStatus
 from arcadia_platform.db import Connection
 
@@ -157,6 +158,26 @@ class ResourceStore:
         """Release and unlink the deployment's active resources; returns their ids."""
         return await self._release("deployment_id = $1", deployment_id, reason)
 
+    async def release_resource(self, resource_id: UUID, reason: str) -> list[UUID]:
+        """Release and unlink one resource (a drift fix: its droplet is gone)."""
+        return await self._release("id = $1", resource_id, reason)
+
+    async def take_provider_value(
+        self, resource_id: UUID, field: str, value: str | None, cost_cents: int | None
+    ) -> None:
+        """A drift fix: the droplet is what the provider says (`field` one of ip, region, size)."""
+        if field not in ("ip_address", "region", "size"):
+            raise ValueError(f"{field} is not a field the provider decides")
+        await self._conn.execute(
+            f"UPDATE resources SET {field} = $2 WHERE id = $1", resource_id, value
+        )
+        if field == "size":
+            await self._conn.execute(
+                "UPDATE resources SET monthly_cost_cents = $2 WHERE id = $1",
+                resource_id,
+                cost_cents,
+            )
+
     async def _release(self, where: str, key: UUID, reason: str) -> list[UUID]:
         rows = await self._conn.fetch(
             "UPDATE resources SET status = 'released', released_at = clock_timestamp(),"
@@ -165,6 +186,8 @@ class ResourceStore:
             reason,
         )
         released = sorted(row["id"] for row in rows)
+        # The saga's or deployment's DNS records go with it (no event: not a saga step's).
+        await DnsRecordStore(self._conn).release(where, key, reason=reason)
         if released:
             await self._conn.execute(
                 "UPDATE resource_links SET unlinked_at = clock_timestamp()"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from arcadia_contracts import Envelope
 from arcadia_contracts.events.deployments import ProvisioningAborted
 from arcadia_contracts.events.inventory import ResourceLinked, ResourceRegistered
@@ -11,7 +13,9 @@ from arcadia_inventory.domain import (
     DROPLET,
     PROVIDER,
     REGISTER_STEP,
+    SIZE_PRICES_CENTS,
     RegistrationRejectedError,
+    Resource,
     already_registered,
     check_registration,
     droplet_resource,
@@ -24,7 +28,13 @@ from arcadia_platform.logs import get_logger
 log = get_logger(__name__)
 
 
-async def register_droplet(conn: Connection, event: Envelope, *, publish: Publish) -> None:
+async def register_droplet(
+    conn: Connection,
+    event: Envelope,
+    *,
+    publish: Publish,
+    prices: Mapping[str, int] = SIZE_PRICES_CENTS,
+) -> None:
     """Saga steps 5 and 6: register the active droplet as a resource and link it."""
     droplet = payload_of(event, DropletActive)
     store = ResourceStore(conn)
@@ -55,6 +65,7 @@ async def register_droplet(conn: Connection, event: Envelope, *, publish: Publis
         tenant_id=event.tenant_id,
         deployment_id=deployment_id,
         saga_id=event.saga_id,
+        prices=prices,
     )
     if not await store.add(resource):
         # Another transaction registered the provider id since we looked: judge it the same way.
@@ -64,16 +75,7 @@ async def register_droplet(conn: Connection, event: Envelope, *, publish: Publis
             raise RuntimeError(f"provider id {provider_id} neither insertable nor registered")
         return
     await store.link(resource.id, deployment_id)
-    registered = ResourceRegistered(
-        resource_id=str(resource.id),
-        provider_id=resource.provider_id,
-        kind=resource.kind,
-        monthly_cost_cents=resource.monthly_cost_cents,
-        currency=resource.currency,
-        region=resource.region,
-        size=resource.size,
-        ip_address=resource.ip_address,
-    )
+    registered = registered_event(resource)
     await publish(conn, event, registered, ResourceLinked(resource_id=str(resource.id)))
     log.info(
         "resource.registered",
@@ -82,6 +84,21 @@ async def register_droplet(conn: Connection, event: Envelope, *, publish: Publis
         deployment_id=str(deployment_id),
         saga_id=str(event.saga_id),
         monthly_cost_cents=resource.monthly_cost_cents,
+    )
+
+
+def registered_event(resource: Resource) -> ResourceRegistered:
+    return ResourceRegistered(
+        resource_id=str(resource.id),
+        provider_id=resource.provider_id,
+        kind=resource.kind,
+        # Unpriced: 0 with priced=False (the contract's field is an int), never a guessed cost.
+        monthly_cost_cents=resource.monthly_cost_cents or 0,
+        priced=resource.priced,
+        currency=resource.currency,
+        region=resource.region,
+        size=resource.size,
+        ip_address=resource.ip_address,
     )
 
 

@@ -45,7 +45,8 @@ class ResourceView(msgspec.Struct, frozen=True, kw_only=True):
     region: str
     size: str
     ip_address: str | None
-    monthly_cost_cents: int
+    monthly_cost_cents: int | None
+    priced: bool
     currency: str
     status: ResourceStatus
     registered_at: datetime | None
@@ -67,6 +68,7 @@ class ResourceView(msgspec.Struct, frozen=True, kw_only=True):
             size=r.size,
             ip_address=r.ip_address,
             monthly_cost_cents=r.monthly_cost_cents,
+            priced=r.priced,
             currency=r.currency,
             status=r.status,
             registered_at=r.registered_at,
