@@ -47,7 +47,13 @@ def test_the_built_in_secret_is_accepted_only_in_development() -> None:
     with pytest.raises(InsecureSettingsError, match="ARCADIA_ENV=development"):
         refuse_insecure(ApiSettings.model_validate({"environment": "production"}))
     refuse_insecure(ApiSettings.model_validate({"environment": "development"}))
-    refuse_insecure(settings_for_tests(environment="production"))  # a secret of its own
+    # Secrets of its own (the JWT's and its service secret on billing and inventory).
+    refuse_insecure(settings_for_tests(environment="production", internal_secret="s" * 32))
+
+
+def test_the_built_in_service_secret_is_accepted_only_in_development() -> None:
+    with pytest.raises(InsecureSettingsError, match="ARCADIA_API_INTERNAL_SECRET"):
+        refuse_insecure(settings_for_tests(environment="production"))
 
 
 def test_arcadia_env_is_read_unprefixed(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,6 +14,9 @@ import jwt
 from arcadia_api.config import LOCAL_JWT_SECRET, ApiSettings
 from arcadia_api.http.principal import OPERATOR_ROLE, Principal
 from arcadia_platform.logs import get_logger
+from arcadia_platform.service_auth import InsecureSettingsError, refuse_development_secret
+
+__all__ = ["InsecureSettingsError", "TokenRejectedError", "TokenVerifier", "issue_token"]
 
 log = get_logger(__name__)
 # Tenant ids as the identity app mints them (slugs, UUIDs, `org:...`); anything else is refused.
@@ -35,10 +38,6 @@ class SigningKeysUnavailableError(Exception):
     """The JWKS endpoint could not be reached: the token can be neither accepted nor refused."""
 
 
-class InsecureSettingsError(Exception):
-    """The gateway was configured in a way that lets anyone mint tokens."""
-
-
 def refuse_insecure(settings: ApiSettings) -> None:
     """The built-in secret is in the repository: outside development anyone could sign with it."""
     if (
@@ -52,6 +51,9 @@ def refuse_insecure(settings: ApiSettings) -> None:
             " (ARCADIA_API_JWT_ALGORITHM=RS256 with ARCADIA_API_JWT_JWKS_URL), or"
             " ARCADIA_ENV=development on a developer machine"
         )
+    refuse_development_secret(
+        "ARCADIA_API_INTERNAL_SECRET", settings.internal_secret, settings.environment
+    )
 
 
 class TokenVerifier:
