@@ -80,10 +80,10 @@ class ServiceSettings(BaseSettings):
     """
     # A separate, small pool for event processing (consumers, outbox relay, deadline timers, the
     # provisioner's worker), so HTTP load holding every connection of the main pool cannot stop
-    # events from being handled.
+    # events from being handled. One consumer, the relay and a timer each hold at most one.
     db_events_pool_min: int = Field(default=1, ge=0)
     """Connections the event-processing pool keeps open."""
-    db_events_pool_max: int = Field(default=4, ge=1)
+    db_events_pool_max: int = Field(default=3, ge=1)
     """Most connections the event-processing pool opens (consumers, relay, timers, workers)."""
     # How long a caller waits for a pooled connection (a request then answers 503, a consumer
     # retries), and how long one connect to the server may take (a frozen server never answers).
