@@ -6,12 +6,13 @@ import asyncio
 import re
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 import jwt
 
 from arcadia_api.config import LOCAL_JWT_SECRET, ApiSettings
+from arcadia_api.http.jwks import JwksKeys
 from arcadia_api.http.principal import OPERATOR_ROLE, Principal
 from arcadia_platform.logs import get_logger
 from arcadia_platform.service_auth import InsecureSettingsError, refuse_development_secret
@@ -57,14 +58,17 @@ def refuse_insecure(settings: ApiSettings) -> None:
 
 
 class TokenVerifier:
-    def __init__(self, settings: ApiSettings) -> None:
+    def __init__(
+        self, settings: ApiSettings, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        """`clock` times the JWKS cache (tests pass one they move)."""
         self._algorithm = settings.jwt_algorithm
         self._issuer = settings.jwt_issuer
         self._audience = settings.jwt_audience
         self._leeway = settings.jwt_leeway_s
         self._operator_tenants = settings.operator_tenants
         self._key: str | Any = ""
-        self._jwks: jwt.PyJWKClient | None = None
+        self._jwks: JwksKeys | None = None
         if self._algorithm == "HS256":
             if len(settings.jwt_secret.encode()) < MIN_HMAC_KEY_BYTES:
                 raise ValueError(f"jwt_secret must be at least {MIN_HMAC_KEY_BYTES} bytes")
@@ -72,12 +76,8 @@ class TokenVerifier:
         elif settings.jwt_jwks_url:
             # The key set is cached whole for `jwt_jwks_cache_s`, never key by key: a per-`kid`
             # cache would keep a revoked key working until the gateway restarts.
-            self._jwks = jwt.PyJWKClient(
-                settings.jwt_jwks_url,
-                cache_keys=False,
-                cache_jwk_set=True,
-                lifespan=settings.jwt_jwks_cache_s,
-                timeout=5,
+            self._jwks = JwksKeys(
+                settings.jwt_jwks_url, ttl_s=settings.jwt_jwks_cache_s, clock=clock
             )
         elif settings.jwt_public_key:
             self._key = settings.jwt_public_key  # PEM
@@ -114,9 +114,8 @@ class TokenVerifier:
     async def _signing_key(self, token: str) -> Any:
         if self._jwks is None:
             return self._key
-        # PyJWKClient fetches with blocking urllib (and caches): keep it off the event loop.
-        signing_key = await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, token)
-        return signing_key.key
+        # The key set is fetched with blocking urllib: keep it off the event loop.
+        return await asyncio.to_thread(self._jwks.signing_key, token)
 
 
 def principal_from_claims(claims: dict[str, Any]) -> Principal:
