@@ -122,6 +122,8 @@ def test_the_development_secret_is_refused_outside_development() -> None:
         service_app(ServiceRuntime(settings(internal_callers={"api": DEV_SERVICE_SECRET})))
     with pytest.raises(InsecureSettingsError, match="ARCADIA_ENV=development"):
         refuse_development_callers("X", {"ops": DEV_SERVICE_SECRET}, "staging")
+    with pytest.raises(InsecureSettingsError, match="shorter than 32 bytes"):
+        refuse_development_callers("X", {"api": API_SECRET, "ops": "hunter2"}, "production")
     # The defaults are the development secret: accepted in development only.
     service_app(ServiceRuntime(settings(environment="development", internal_callers={})))
     defaults = ServiceSettings.model_validate({"environment": "development"})

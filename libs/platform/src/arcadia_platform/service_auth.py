@@ -28,6 +28,7 @@ DEVELOPMENT: Final = "development"
 DEV_SERVICE_SECRET: Final = "arcadia-local-development-service-secret"
 # The callers of the internal APIs: the gateway and the operators' CLI (tools/ops).
 DEFAULT_CALLERS: Final = ("api", "ops")
+MIN_SECRET_BYTES: Final = 32
 
 
 class InsecureSettingsError(Exception):
@@ -60,12 +61,20 @@ class ServiceCredential(httpx.Auth):
 
 
 def refuse_development_secret(setting: str, secret: str, environment: str) -> None:
-    """Exit-worthy when the public development secret is used outside development."""
-    if secret == DEV_SERVICE_SECRET and environment != DEVELOPMENT:
+    """Exit-worthy when the public development secret, or a guessable short one, is used outside
+    development."""
+    if environment == DEVELOPMENT:
+        return
+    if secret == DEV_SERVICE_SECRET:
         raise InsecureSettingsError(
             f"{setting} uses the built-in development service secret, which is public:"
             f" set {setting} to secrets of your own (32+ random bytes each), or"
             f" ARCADIA_ENV={DEVELOPMENT} on a developer machine"
+        )
+    if len(secret.encode()) < MIN_SECRET_BYTES:
+        raise InsecureSettingsError(
+            f"{setting} holds a service secret shorter than {MIN_SECRET_BYTES} bytes:"
+            " use 32+ random bytes (e.g. `openssl rand -hex 32`)"
         )
 
 
