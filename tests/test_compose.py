@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 import subprocess
 import sys
@@ -117,6 +118,33 @@ def test_the_gateway_secret_comes_from_the_environment_and_is_required(
     secret = compose["api"]["environment"]["ARCADIA_API_JWT_SECRET"]
     # `${VAR:?message}`: compose refuses to start when the variable is unset or empty.
     assert re.fullmatch(r"\$\{ARCADIA_API_JWT_SECRET:\?[^}]+\}", secret), secret
+
+
+REQUIRED = r"\$\{%s:\?[^}]+\}"
+
+
+@pytest.mark.parametrize("name", list(SETTINGS))
+def test_internal_apis_take_their_callers_secrets_from_the_environment(
+    compose: dict[str, Any], name: str
+) -> None:
+    """Service identity: each service's callers map is built from two required variables, and
+    the internal listeners bind all interfaces only because compose says so explicitly."""
+    prefix = str(SETTINGS[name].model_config.get("env_prefix"))
+    env = compose[name]["environment"]
+    callers = env[f"{prefix}INTERNAL_CALLERS"]
+    assert set(json.loads(re.sub(REQUIRED % r"\w+", "x", callers))) == {"api", "ops"}
+    for variable in ("ARCADIA_API_INTERNAL_SECRET", "ARCADIA_OPS_SERVICE_SECRET"):
+        assert re.search(REQUIRED % variable, callers), callers
+    assert env[f"{prefix}HTTP_HOST"] == "0.0.0.0"
+    assert SETTINGS[name]().http_host == "127.0.0.1"  # outside compose: loopback
+    assert "ARCADIA_ENV" not in env  # production: the built-in secrets are refused
+
+
+def test_the_gateway_sends_its_service_secret_from_the_environment(
+    compose: dict[str, Any],
+) -> None:
+    secret = compose["api"]["environment"]["ARCADIA_API_INTERNAL_SECRET"]
+    assert re.fullmatch(REQUIRED % "ARCADIA_API_INTERNAL_SECRET", secret), secret
 
 
 def test_postgres_init_creates_every_service_database() -> None:

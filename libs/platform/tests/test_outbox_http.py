@@ -14,7 +14,7 @@ from arcadia_platform.http import service_app
 from arcadia_platform.outbox import event_headers
 from arcadia_platform.runtime import ServiceRuntime
 from arcadia_platform.settings import ServiceSettings
-from arcadia_testing.plugin import Infra, eventually
+from arcadia_testing.plugin import SERVICE_CREDENTIAL, Infra, eventually
 
 PARKED = "/internal/v1/outbox/parked"
 
@@ -45,7 +45,9 @@ async def test_parked_rows_are_listed_and_released_over_http(
     transport = httpx.ASGITransport(app=cast(Any, app))  # Litestar types its ASGI scope strictly
     async with (
         runtime.running(),
-        httpx.AsyncClient(transport=transport, base_url="http://t") as client,
+        httpx.AsyncClient(
+            transport=transport, base_url="http://t", headers=SERVICE_CREDENTIAL
+        ) as client,
     ):
         async with runtime.pool.acquire() as conn:  # past the outbox's own size check
             row_id = await conn.fetchval(

@@ -13,7 +13,7 @@ import pytest
 
 from arcadia_platform.topics_admin import ensure_topics
 from arcadia_testing.gateway import OPERATOR_ROLES, Gateway, start_gateway
-from arcadia_testing.plugin import Infra, ServiceProcess, unique
+from arcadia_testing.plugin import SERVICE_CREDENTIAL, Infra, ServiceProcess, unique
 
 PROBLEM = "application/problem+json"
 DEPLOYMENTS = "/api/v1/deployments"
@@ -163,12 +163,17 @@ async def test_parked_outbox_rows_are_for_operators_on_the_gateway(
     client: httpx.AsyncClient, gateway: Gateway, tenant: str
 ) -> None:
     path = "/internal/v1/outbox/parked"
+    operator = {**SERVICE_CREDENTIAL, **gateway.auth(tenant, OPERATOR_ROLES)}
     assert problem(await client.get(path), 401)
-    assert problem(await client.get(path, headers=gateway.auth(tenant)), 403)
-    listed = await client.get(path, headers=gateway.auth(tenant, OPERATOR_ROLES))
+    assert problem(await client.get(path, headers=SERVICE_CREDENTIAL), 401)
+    # An operator's token alone is not enough: the caller must be a known service (the CLI).
+    no_service = await client.get(path, headers=gateway.auth(tenant, OPERATOR_ROLES))
+    assert problem(no_service, 401)
+    assert no_service.json()["code"] == "service_unauthenticated"
+    tenant_only = {**SERVICE_CREDENTIAL, **gateway.auth(tenant)}
+    assert problem(await client.get(path, headers=tenant_only), 403)
+    listed = await client.get(path, headers=operator)
     assert listed.status_code == 200, listed.text
     assert listed.json() == {"items": []}
-    release = await client.post(
-        f"{path}/123456/release", headers=gateway.auth(tenant, OPERATOR_ROLES)
-    )
+    release = await client.post(f"{path}/123456/release", headers=operator)
     assert problem(release, 404)

@@ -26,7 +26,6 @@ from arcadia_api.http.tokens import (
     refuse_insecure,
 )
 from arcadia_testing.gateway import Gateway, settings_for_tests
-from arcadia_testing.plugin import eventually
 
 
 def test_the_gateway_process_refuses_the_built_in_secret_naming_the_setting() -> None:
@@ -47,7 +46,13 @@ def test_the_built_in_secret_is_accepted_only_in_development() -> None:
     with pytest.raises(InsecureSettingsError, match="ARCADIA_ENV=development"):
         refuse_insecure(ApiSettings.model_validate({"environment": "production"}))
     refuse_insecure(ApiSettings.model_validate({"environment": "development"}))
-    refuse_insecure(settings_for_tests(environment="production"))  # a secret of its own
+    # Secrets of its own (the JWT's and its service secret on billing and inventory).
+    refuse_insecure(settings_for_tests(environment="production", internal_secret="s" * 32))
+
+
+def test_the_built_in_service_secret_is_accepted_only_in_development() -> None:
+    with pytest.raises(InsecureSettingsError, match="ARCADIA_API_INTERNAL_SECRET"):
+        refuse_insecure(settings_for_tests(environment="production"))
 
 
 def test_arcadia_env_is_read_unprefixed(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -114,44 +119,83 @@ def key_set() -> Iterator[KeySet]:
     served.server.shutdown()
 
 
-async def test_a_revoked_jwks_key_stops_working_once_the_cache_expires(key_set: KeySet) -> None:
+class Clock:
+    """A monotonic clock the test moves."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def signed(settings: ApiSettings, key: rsa.RSAPrivateKey, kid: str) -> str:
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    token = issue_token(
+        settings, tenant_id="acme", roles=["admin"], sub="u", ttl_s=60, private_key=pem
+    )
+    claims = jwt.decode(token, options={"verify_signature": False})
+    return jwt.encode(claims, pem, algorithm="RS256", headers={"kid": kid})
+
+
+async def refused(verifier: TokenVerifier, token: str) -> bool:
+    try:
+        await verifier.verify(token)
+    except TokenRejectedError:
+        return True
+    return False
+
+
+async def test_a_revoked_jwks_key_works_until_the_documented_ttl_then_never(
+    key_set: KeySet,
+) -> None:
     old, new = rsa_key(), rsa_key()
     key_set.keys = [jwk(old, "old")]
-    settings = ApiSettings.model_validate(
-        {"jwt_algorithm": "RS256", "jwt_jwks_url": key_set.url, "jwt_jwks_cache_s": 1.0}
-    )
-    verifier = TokenVerifier(settings)
+    # The default TTL, as the README says: 5 minutes.
+    settings = ApiSettings.model_validate({"jwt_algorithm": "RS256", "jwt_jwks_url": key_set.url})
+    assert settings.jwt_jwks_cache_s == 300
+    clock = Clock()
+    verifier = TokenVerifier(settings, clock=clock)
+    old_token = signed(settings, old, "old")
 
-    def signed(key: rsa.RSAPrivateKey, kid: str) -> str:
-        pem = key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        ).decode()
-        token = issue_token(
-            settings, tenant_id="acme", roles=["admin"], sub="u", ttl_s=60, private_key=pem
-        )
-        header_token: str = jwt.encode(
-            jwt.decode(token, options={"verify_signature": False}),
-            pem,
-            algorithm="RS256",
-            headers={"kid": kid},
-        )
-        return header_token
+    assert (await verifier.verify(old_token)).tenant_id == "acme"
+    assert key_set.fetches == 1
+    key_set.keys = [jwk(new, "new")]  # the provider revokes "old" and rotates in "new"
 
-    assert (await verifier.verify(signed(old, "old"))).tenant_id == "acme"
-    key_set.keys = [jwk(new, "new")]  # the provider revokes "old"
+    clock.now += 299  # within the TTL the cached set is trusted, and not fetched again
+    assert (await verifier.verify(old_token)).tenant_id == "acme"
+    assert key_set.fetches == 1
 
-    async def old_refused() -> bool:
-        try:
-            await verifier.verify(signed(old, "old"))
-        except TokenRejectedError:
-            return True
-        return False
+    clock.now += 1  # the TTL is up: the set is fetched again and "old" is gone from it
+    assert await refused(verifier, old_token)
+    assert key_set.fetches == 2
+    assert (await verifier.verify(signed(settings, new, "new"))).tenant_id == "acme"
+    clock.now += 3600
+    assert await refused(verifier, old_token)  # never again, however long it runs
 
-    assert await eventually(old_refused, timeout_s=20, interval_s=0.25)
-    assert (await verifier.verify(signed(new, "new"))).tenant_id == "acme"
-    assert key_set.fetches >= 2
+
+async def test_a_rotated_in_key_is_fetched_at_once_but_unknown_kids_cannot_flood(
+    key_set: KeySet,
+) -> None:
+    first, second = rsa_key(), rsa_key()
+    key_set.keys = [jwk(first, "k1")]
+    settings = ApiSettings.model_validate({"jwt_algorithm": "RS256", "jwt_jwks_url": key_set.url})
+    clock = Clock()
+    verifier = TokenVerifier(settings, clock=clock)
+    assert not await refused(verifier, signed(settings, first, "k1"))
+
+    for n in range(20):  # made-up kids within the cool-down: no fetch for any of them
+        assert await refused(verifier, signed(settings, first, f"made-up-{n}"))
+    assert key_set.fetches == 1
+
+    key_set.keys = [jwk(first, "k1"), jwk(second, "k2")]
+    clock.now += 30  # past the cool-down: an unknown kid fetches the set once
+    assert not await refused(verifier, signed(settings, second, "k2"))
+    assert key_set.fetches == 2
 
 
 # ------------------------------------------------------------------ inputs that cannot hurt

@@ -15,7 +15,7 @@ from arcadia_billing.app import create_app
 from arcadia_billing.config import BillingSettings
 from arcadia_platform.topicnames import TopicNames
 from arcadia_platform.topics_admin import ensure_topics
-from arcadia_testing.plugin import Infra, unique
+from arcadia_testing.plugin import SERVICE_CREDENTIAL, Infra, unique
 from services.billing.tests.support import BillingStack, SettableClock
 
 
@@ -58,7 +58,9 @@ async def running_billing(infra: Infra) -> AsyncIterator[BillingStack]:
             server.result()  # startup failed: raise its error here
         # Litestar's precise ASGI signature vs httpx's generic one: the same protocol.
         transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
-        async with httpx.AsyncClient(transport=transport, base_url="http://billing") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://billing", headers=SERVICE_CREDENTIAL
+        ) as client:
             stack = BillingStack(
                 app=app,
                 runtime=app.state.runtime,

@@ -26,7 +26,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from arcadia_platform.topics_admin import ensure_topics
-from arcadia_testing.plugin import Infra, ServiceProcess, unique
+from arcadia_testing.plugin import SERVICE_CREDENTIAL, Infra, ServiceProcess, unique
 from arcadia_testing.ports import free_port
 
 EXAMPLES = 25  # per operation and generation mode: about 900 requests
@@ -65,7 +65,7 @@ async def service(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> Asy
 
 
 async def test_the_service_process_starts_migrated_and_seeded(service: str) -> None:
-    async with httpx.AsyncClient(base_url=service) as client:
+    async with httpx.AsyncClient(base_url=service, headers=SERVICE_CREDENTIAL) as client:
         ready = await client.get("/ready")
         plans = await client.get("/internal/v1/plans")
         schema = await client.get("/schema/openapi.json")
@@ -89,7 +89,7 @@ def exercise(url: str, operation: Any, mode: GenerationMode, answered: Counter[A
         suppress_health_check=list(HealthCheck),
     )
     def run(case: Any) -> None:
-        response = case.call_and_validate(base_url=url, checks=checks)
+        response = case.call_and_validate(base_url=url, checks=checks, headers=SERVICE_CREDENTIAL)
         answered[(label, response.status_code)] += 1
 
     try:

@@ -27,7 +27,7 @@ from arcadia_inventory.config import InventorySettings
 from arcadia_platform.runtime import ServiceRuntime
 from arcadia_platform.topicnames import TopicNames
 from arcadia_platform.topics_admin import ensure_topics
-from arcadia_testing.plugin import Infra, eventually, read_topic, unique
+from arcadia_testing.plugin import SERVICE_CREDENTIAL, Infra, eventually, read_topic, unique
 
 _droplet_ids = itertools.count(random.randint(10**8, 9 * 10**8))
 PRODUCER_OF = {
@@ -239,7 +239,10 @@ async def running_inventory(
     producer = AIOKafkaProducer(bootstrap_servers=infra.kafka, enable_idempotence=True)
     await producer.start()
     try:
-        async with served(app) as base_url, httpx.AsyncClient(base_url=base_url) as http:
+        async with (
+            served(app) as base_url,
+            httpx.AsyncClient(base_url=base_url, headers=SERVICE_CREDENTIAL) as http,
+        ):
             yield Inventory(
                 infra=infra,
                 names=TopicNames(namespace),

@@ -9,6 +9,7 @@ import asyncpg
 
 from arcadia_platform.db import create_pool
 from arcadia_platform.logs import get_logger
+from arcadia_platform.settings import ServiceSettings
 
 log = get_logger(__name__)
 # Where CREATE DATABASE is sent from: every server has `postgres`, and `template1` when an
@@ -78,3 +79,31 @@ async def create_pool_creating_database(
     except asyncpg.InvalidCatalogNameError:
         await create_database(url, timeout_s=connect_timeout_s)
     return await create_pool(url, connect_timeout_s=connect_timeout_s, **options)
+
+
+async def open_pools(settings: ServiceSettings) -> tuple[asyncpg.Pool, asyncpg.Pool]:
+    """The service's two pools on its database: one for HTTP requests, and a small one of its own
+    for event processing (consumers, the outbox relay, timers, workers), so requests holding every
+    connection of the first cannot stop events from being handled."""
+    options: dict[str, Any] = {
+        "acquire_timeout_s": settings.db_acquire_timeout_s,
+        "connect_timeout_s": settings.db_connect_timeout_s,
+        "command_timeout_s": settings.db_command_timeout_s,
+    }
+    http = await create_pool_creating_database(
+        settings.database_url,
+        min_size=settings.db_pool_min,
+        max_size=settings.db_pool_max,
+        **options,
+    )
+    try:
+        events = await create_pool(
+            settings.database_url,
+            min_size=min(settings.db_events_pool_min, settings.db_events_pool_max),
+            max_size=settings.db_events_pool_max,
+            **options,
+        )
+    except BaseException:
+        await http.close()
+        raise
+    return http, events

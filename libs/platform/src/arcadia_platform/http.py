@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -13,7 +13,14 @@ from litestar.response import Response
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
 from arcadia_platform.outbox_http import parked_outbox_router
+from arcadia_platform.problems import exception_handler
 from arcadia_platform.runtime import ServiceRuntime
+from arcadia_platform.service_auth import (
+    InsecureSettingsError,
+    ServiceAuth,
+    refuse_development_callers,
+)
+from arcadia_platform.settings import ServiceSettings
 
 
 @get("/health", include_in_schema=False, sync_to_thread=False)
@@ -50,6 +57,20 @@ def serve(app: Litestar, host: str, port: int) -> None:
     )
 
 
+def run_service(name: str, settings: ServiceSettings, build: Callable[[], Litestar]) -> None:
+    """`python -m arcadia_<name>`: build the app and serve it; a configuration that lets anyone in
+    (a public development secret outside development) exits with the setting to change."""
+    try:
+        app = build()
+    except InsecureSettingsError as exc:
+        raise SystemExit(f"arcadia-{name}: refusing to start: {exc}") from None
+    serve(app, settings.http_host, settings.http_port)
+
+
+def callers_setting(settings: ServiceSettings) -> str:
+    return f"{settings.model_config.get('env_prefix', 'ARCADIA_')}INTERNAL_CALLERS"
+
+
 def service_app(
     runtime: ServiceRuntime,
     route_handlers: list[Any] | None = None,
@@ -59,7 +80,18 @@ def service_app(
     **litestar_options: Any,
 ) -> Litestar:
     """A Litestar app whose lifespan starts and stops `runtime`, with /health, /ready and the
-    parked outbox rows (/internal/v1/outbox/parked, behind `internal_guards`/`_middleware`)."""
+    parked outbox rows (/internal/v1/outbox/parked, behind `internal_guards`/`_middleware`).
+
+    Every route under `/internal/` (the service's own and the outbox's) needs a service
+    credential from `settings.internal_callers` (see service_auth.py); /health and /ready do not.
+    """
+    settings = runtime.settings
+    refuse_development_callers(
+        callers_setting(settings), settings.internal_callers, settings.environment
+    )
+    service_auth = ServiceAuth(settings.internal_callers)
+    litestar_options.setdefault("exception_handlers", {Exception: exception_handler()})
+    guards = [service_auth.guard, *litestar_options.pop("guards", [])]
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -75,5 +107,6 @@ def service_app(
         ],
         lifespan=[lifespan],
         state=State({"runtime": runtime}),
+        guards=guards,
         **litestar_options,
     )

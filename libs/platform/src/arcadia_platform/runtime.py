@@ -18,7 +18,7 @@ from faststream.kafka import KafkaBroker
 
 from arcadia_contracts.codec import REGISTRY, Registry
 from arcadia_platform.consumer import InboxConsumer, RetryPolicy, Routes
-from arcadia_platform.createdb import create_pool_creating_database
+from arcadia_platform.createdb import open_pools
 from arcadia_platform.db import migrate, require_durable
 from arcadia_platform.dlq import DeadLetters
 from arcadia_platform.faults import CrashPoints
@@ -56,6 +56,7 @@ class ServiceRuntime:
         self._consumer_name = consumer_name or settings.service_name
         self._run_relay = run_relay
         self._pool: asyncpg.Pool | None = None
+        self._events_pool: asyncpg.Pool | None = None
         self._producer: AIOKafkaProducer | None = None
         self._broker: KafkaBroker | None = None
         self._tasks: list[asyncio.Task[Any]] = []
@@ -74,6 +75,13 @@ class ServiceRuntime:
         return self._pool
 
     @property
+    def events_pool(self) -> asyncpg.Pool:
+        """Event processing's own pool (consumers, relay, timers, workers); HTTP uses `pool`."""
+        if self._events_pool is None:
+            raise NotStartedError("event-processing database pool")
+        return self._events_pool
+
+    @property
     def producer(self) -> AIOKafkaProducer:
         if self._producer is None:
             raise NotStartedError("Kafka producer")
@@ -82,14 +90,7 @@ class ServiceRuntime:
     async def start(self) -> None:
         s = self.settings
         configure_logging(s.log_level, json=s.log_json, service=s.service_name)
-        self._pool = await create_pool_creating_database(
-            s.database_url,
-            min_size=s.db_pool_min,
-            max_size=s.db_pool_max,
-            acquire_timeout_s=s.db_acquire_timeout_s,
-            connect_timeout_s=s.db_connect_timeout_s,
-            command_timeout_s=s.db_command_timeout_s,
-        )
+        self._pool, self._events_pool = await open_pools(s)
         await require_durable(
             self._pool,
             allow_non_durable=s.allow_non_durable_db,
@@ -109,7 +110,7 @@ class ServiceRuntime:
         await self._producer.start()
         if self._run_relay:
             self.relay = OutboxRelay(
-                self._pool,
+                self._events_pool,
                 self._producer,
                 self.outbox,
                 batch_size=s.relay_batch_size,
@@ -128,7 +129,7 @@ class ServiceRuntime:
             )
             self.consumer = InboxConsumer(
                 name=self._consumer_name,
-                pool=self._pool,
+                pool=self._events_pool,
                 routes=self.routes,
                 outbox=self.outbox,
                 dead_letters=DeadLetters(self._producer, self._consumer_name),
@@ -164,8 +165,9 @@ class ServiceRuntime:
         self._tasks.clear()
         if self._producer is not None:
             await self._producer.stop()
-        if self._pool is not None:
-            await self._pool.close()
+        for pool in (self._pool, self._events_pool):
+            if pool is not None:
+                await pool.close()
         log.info("service.stopped")
 
     @contextlib.asynccontextmanager

@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import Field, model_validator
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from arcadia_platform.service_auth import default_callers
 
 # The local broker and server of infra/stack.py on their default ports.
 DEFAULT_DATABASE_URL = "postgresql://arcadia:arcadia@127.0.0.1:55432/postgres"
@@ -41,6 +43,17 @@ class ServiceSettings(BaseSettings):
     service_name: str = "service"
     """The service's name in logs and Kafka client ids, and its default database `arcadia_<name>`.
     """
+    # `development` (set by `make run` and the test suite) is the only place where the built-in
+    # secrets (the gateway's JWT secret, the service secrets) are accepted; anything else refuses
+    # to start with them. Unprefixed on purpose: it names the deployment, not one service.
+    environment: str = Field(
+        default="production", validation_alias=AliasChoices("ARCADIA_ENV", "environment")
+    )
+    # Who may call this service's `/internal/...` routes: caller name -> its secret, JSON in the
+    # environment (e.g. `{"api": "...", "ops": "..."}`); each caller sends
+    # `X-Arcadia-Service: <caller>:<secret>`. The built-in development secret is refused outside
+    # `ARCADIA_ENV=development`.
+    internal_callers: dict[str, str] = Field(default_factory=default_callers)
     database_name: str = ""
     """The database on `DATABASE_URL`'s server when `database_url` is empty; empty:
     `arcadia_<service>`.
@@ -65,6 +78,13 @@ class ServiceSettings(BaseSettings):
     """Most connections the pool opens; every instance counts against the server's
     `max_connections`.
     """
+    # A separate, small pool for event processing (consumers, outbox relay, deadline timers, the
+    # provisioner's worker), so HTTP load holding every connection of the main pool cannot stop
+    # events from being handled. One consumer, the relay and a timer each hold at most one.
+    db_events_pool_min: int = Field(default=1, ge=0)
+    """Connections the event-processing pool keeps open."""
+    db_events_pool_max: int = Field(default=3, ge=1)
+    """Most connections the event-processing pool opens (consumers, relay, timers, workers)."""
     # How long a caller waits for a pooled connection (a request then answers 503, a consumer
     # retries), and how long one connect to the server may take (a frozen server never answers).
     db_acquire_timeout_s: float = Field(default=10.0, gt=0)

@@ -12,6 +12,9 @@ from arcadia_testing.plugin import ServiceProcess
 from arcadia_testing.ports import free_port, refusing_port
 
 TEST_SECRET = "test-secret-for-the-arcadia-api-suite-0123456789"
+# The gateway's service secret on billing and inventory as start_upstreams configures them
+# (ARCADIA_<S>_INTERNAL_CALLERS), not the built-in development one.
+TEST_SERVICE_SECRET = "test-service-secret-of-the-arcadia-gateway-0123456789"
 DEFAULT_ROLES = ("admin",)
 OPERATOR_ROLES = ("admin", "platform-admin")
 
@@ -65,10 +68,12 @@ async def start_gateway(
     """Without `billing_url` / `inventory_url`, those upstreams are down (closed ports)."""
     port = free_port()
     env = {
+        "ARCADIA_ENV": "development",  # the built-in service secrets are accepted
         "ARCADIA_API_DATABASE_URL": database_url,
         "ARCADIA_API_TOPIC_NAMESPACE": namespace,
         "ARCADIA_API_HTTP_PORT": str(port),
         "ARCADIA_API_JWT_SECRET": TEST_SECRET,
+        "ARCADIA_API_INTERNAL_SECRET": TEST_SERVICE_SECRET,
         "ARCADIA_API_RELAY_POLL_INTERVAL_S": "0.1",
         "ARCADIA_API_BILLING_URL": billing_url or closed_url(),
         "ARCADIA_API_INVENTORY_URL": inventory_url or closed_url(),

@@ -25,6 +25,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from arcadia_contracts import Envelope, decode, encode
+from arcadia_platform.service_auth import DEV_SERVICE_SECRET, service_headers
 from arcadia_platform.settings import (
     database_server_url,
     database_url_for,
@@ -33,6 +34,15 @@ from arcadia_platform.settings import (
 from arcadia_platform.topics_admin import ensure_topics
 
 ROOT = Path(__file__).resolve().parents[4]
+# What the operators' CLI sends on the internal APIs of a development service (every service the
+# tests start runs with ARCADIA_ENV=development and the built-in service secrets).
+SERVICE_CREDENTIAL = service_headers("ops", DEV_SERVICE_SECRET)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The suite runs as a developer machine does (`make run` too): the built-in secrets are
+    # accepted. Tests about refusing them clear or override it explicitly.
+    os.environ.setdefault("ARCADIA_ENV", "development")
 
 
 @dataclass(frozen=True)

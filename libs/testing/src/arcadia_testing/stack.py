@@ -197,6 +197,8 @@ def _service_env(service: str, stack: Stack, common: Mapping[str, str]) -> dict[
     prefix = f"ARCADIA_{service.upper()}_"
     ports = stack.ports
     service_env = {
+        # The built-in JWT and service secrets are accepted (as under `make run`).
+        "ARCADIA_ENV": "development",
         **common,
         f"{prefix}DATABASE_URL": stack.databases[service],
         f"{prefix}TOPIC_NAMESPACE": stack.namespace,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -10,10 +11,12 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
-from arcadia_testing.gateway import Gateway
+from arcadia_testing.gateway import TEST_SERVICE_SECRET, Gateway
 from arcadia_testing.plugin import Infra, ServiceProcess, unique
 from arcadia_testing.ports import free_port
 
+# The operators' CLI's secret on these upstreams (a test calling them directly sends it).
+OPS_TEST_SERVICE_SECRET = "test-service-secret-of-the-arcadia-cli-0123456789"
 MakeProcess = Callable[[list[str], dict[str, str], str], ServiceProcess]
 
 
@@ -65,6 +68,9 @@ def _service(
     prefix = f"ARCADIA_{service.upper()}_"
     env = {f"{prefix}{key}": value for key, value in settings.items()}
     env |= {f"{prefix}HTTP_PORT": str(port), f"{prefix}RELAY_POLL_INTERVAL_S": "0.1"}
+    # Configured as in production: the gateway's own service secret, no development defaults.
+    callers = {"api": TEST_SERVICE_SECRET, "ops": OPS_TEST_SERVICE_SECRET}
+    env |= {"ARCADIA_ENV": "production", f"{prefix}INTERNAL_CALLERS": json.dumps(callers)}
     process = make_process(
         [sys.executable, "-m", f"arcadia_{service}"],
         {**env, "KAFKA_BOOTSTRAP_SERVERS": kafka},

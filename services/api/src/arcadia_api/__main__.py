@@ -2,17 +2,12 @@
 
 from arcadia_api.app import create_app
 from arcadia_api.config import ApiSettings
-from arcadia_api.http.tokens import InsecureSettingsError
-from arcadia_platform.http import serve
+from arcadia_platform.http import run_service
 
 
 def main() -> None:
     settings = ApiSettings()
-    try:
-        app = create_app(settings)
-    except InsecureSettingsError as exc:
-        raise SystemExit(f"arcadia-api: refusing to start: {exc}") from None
-    serve(app, settings.http_host, settings.http_port)
+    run_service("api", settings, lambda: create_app(settings))
 
 
 if __name__ == "__main__":

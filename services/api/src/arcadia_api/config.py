@@ -2,9 +2,10 @@
 
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from arcadia_platform.service_auth import DEV_SERVICE_SECRET
 from arcadia_platform.settings import ServiceSettings
 
 # Only for the local stack: any real deployment sets ARCADIA_API_JWT_SECRET (or RS256 keys).
@@ -16,13 +17,6 @@ class ApiSettings(ServiceSettings):
 
     service_name: str = "api"
     http_port: int = 8000
-
-    # `development` (set by `make run` and the test suite) is the only place where the built-in
-    # JWT secret is accepted; anything else refuses to start with it. Unprefixed on purpose:
-    # it names the deployment, not one service.
-    environment: str = Field(
-        default="production", validation_alias=AliasChoices("ARCADIA_ENV", "environment")
-    )
 
     # One accepted algorithm per configuration: HS256 with `jwt_secret`, or RS256 with either
     # `jwt_public_key` (PEM) or `jwt_jwks_url`.
@@ -87,6 +81,10 @@ class ApiSettings(ServiceSettings):
     """Billing's internal API."""
     inventory_url: str = "http://127.0.0.1:8003"
     """Inventory's internal API."""
+    # The gateway's own secret on billing's and inventory's internal APIs: it sends
+    # `X-Arcadia-Service: api:<secret>`, and they list it as caller `api` in their
+    # `ARCADIA_<S>_INTERNAL_CALLERS`. The built-in one is refused outside development.
+    internal_secret: str = DEV_SERVICE_SECRET
     upstream_timeout_s: float = Field(default=5.0, gt=0, le=120)
     """How long one call to billing or inventory may take (seconds); then a 504 problem."""
     drift_timeout_s: float = Field(default=60.0, gt=0, le=600)

@@ -2,12 +2,12 @@
 
 from arcadia_billing.app import create_app
 from arcadia_billing.config import BillingSettings
-from arcadia_platform.http import serve
+from arcadia_platform.http import run_service
 
 
 def main() -> None:
     settings = BillingSettings()
-    serve(create_app(settings), settings.http_host, settings.http_port)
+    run_service("billing", settings, lambda: create_app(settings))
 
 
 if __name__ == "__main__":

@@ -2,12 +2,12 @@
 
 from arcadia_inventory.app import create_app
 from arcadia_inventory.config import InventorySettings
-from arcadia_platform.http import serve
+from arcadia_platform.http import run_service
 
 
 def main() -> None:
     settings = InventorySettings()
-    serve(create_app(settings), settings.http_host, settings.http_port)
+    run_service("inventory", settings, lambda: create_app(settings))
 
 
 if __name__ == "__main__":

@@ -1,13 +1,13 @@
 """Run the provisioner service: `python -m arcadia_provisioner`."""
 
-from arcadia_platform.http import serve
+from arcadia_platform.http import run_service
 from arcadia_provisioner.app import create_app
 from arcadia_provisioner.config import ProvisionerSettings
 
 
 def main() -> None:
     settings = ProvisionerSettings()
-    serve(create_app(settings), settings.http_host, settings.http_port)
+    run_service("provisioner", settings, lambda: create_app(settings))
 
 
 if __name__ == "__main__":

@@ -42,7 +42,9 @@ def create_app(settings: ProvisionerSettings) -> Litestar:
     runtime.after_commit_hooks.append(wake)
 
     async def run_worker() -> None:
-        worker = JobWorker(runtime.pool, runtime.outbox, cloud, settings, runtime.crash_points)
+        worker = JobWorker(
+            runtime.events_pool, runtime.outbox, cloud, settings, runtime.crash_points
+        )
         workers.append(worker)
         try:
             await worker.run()

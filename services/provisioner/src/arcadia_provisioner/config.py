@@ -10,6 +10,13 @@ class ProvisionerSettings(ServiceSettings):
 
     service_name: str = "provisioner"
     http_port: int = 8002
+    # Its HTTP side serves only /health, /ready and the parked outbox rows; the job worker holds a
+    # connection per running saga (its advisory lock), from the event-processing pool. 2 + 8:
+    # the 10 connections it had before the pools were split.
+    db_pool_max: int = 2
+    """Most connections of the HTTP pool (health, readiness, parked outbox rows)."""
+    db_events_pool_max: int = 8
+    """Most connections of the event-processing pool: consumer, relay, and one per running job."""
     # DigitalOcean API v2: the simulator by default; the real API is the same code.
     do_base_url: str = "http://127.0.0.1:8010"
     do_token: str = "dev-token"

@@ -10,6 +10,7 @@ from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from arcadia_ops.views import Sources
+from arcadia_platform.service_auth import DEV_SERVICE_SECRET
 from arcadia_platform.settings import DEFAULT_KAFKA, database_url_for
 from arcadia_platform.topicnames import TopicNames
 
@@ -68,6 +69,10 @@ class Places(BaseSettings):
     # A bearer token for the gateway's operator-only internal routes; empty: the CLI signs one
     # with the gateway's own settings (ARCADIA_API_JWT_*), as `arcadia token` does.
     api_token: str = ""
+    # The CLI's service credential on every service's internal API: it sends
+    # `X-Arcadia-Service: ops:<secret>`, and each service lists caller `ops` in its
+    # `ARCADIA_<S>_INTERNAL_CALLERS`. The built-in one works only against development services.
+    service_secret: str = DEV_SERVICE_SECRET
     outbox_bound_s: float = 60.0
     saga_grace_s: float = 5.0
     http_timeout_s: float = 10.0

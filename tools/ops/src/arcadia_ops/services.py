@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from arcadia_ops.places import Places
+from arcadia_platform.service_auth import service_headers
 
 OUTBOX = "/internal/v1/outbox"
 
@@ -17,17 +18,21 @@ class ServiceError(Exception):
     """A service refused or could not be reached; the message says which and why."""
 
 
+CALLER = "ops"
+
+
 def _headers(places: Places, service: str) -> dict[str, str]:
-    # Only the gateway guards its internal routes (operators only); the others sit behind the
-    # private network.
+    # Every service's internal routes need the CLI's service credential; the gateway's (on the
+    # public edge) an operator's token as well.
+    headers = service_headers(CALLER, places.service_secret)
     if service != "api":
-        return {}
+        return headers
     token = places.api_token
     if not token:
         from arcadia_ops.gateway import operator_token  # imports the gateway: only when needed
 
         token = operator_token()
-    return {"Authorization": f"Bearer {token}"}
+    return {**headers, "Authorization": f"Bearer {token}"}
 
 
 @asynccontextmanager

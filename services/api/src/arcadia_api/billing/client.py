@@ -49,7 +49,14 @@ class BillingClient:
 
     @classmethod
     def of(cls, settings: ApiSettings) -> BillingClient:
-        return cls(Upstream("billing", settings.billing_url, settings.upstream_timeout_s))
+        return cls(
+            Upstream(
+                "billing",
+                settings.billing_url,
+                settings.upstream_timeout_s,
+                secret=settings.internal_secret,
+            )
+        )
 
     async def aclose(self) -> None:
         await self._billing.aclose()

@@ -6,14 +6,18 @@ import asyncio
 import re
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 import jwt
 
 from arcadia_api.config import LOCAL_JWT_SECRET, ApiSettings
+from arcadia_api.http.jwks import JwksKeys
 from arcadia_api.http.principal import OPERATOR_ROLE, Principal
 from arcadia_platform.logs import get_logger
+from arcadia_platform.service_auth import InsecureSettingsError, refuse_development_secret
+
+__all__ = ["InsecureSettingsError", "TokenRejectedError", "TokenVerifier", "issue_token"]
 
 log = get_logger(__name__)
 # Tenant ids as the identity app mints them (slugs, UUIDs, `org:...`); anything else is refused.
@@ -35,10 +39,6 @@ class SigningKeysUnavailableError(Exception):
     """The JWKS endpoint could not be reached: the token can be neither accepted nor refused."""
 
 
-class InsecureSettingsError(Exception):
-    """The gateway was configured in a way that lets anyone mint tokens."""
-
-
 def refuse_insecure(settings: ApiSettings) -> None:
     """The built-in secret is in the repository: outside development anyone could sign with it."""
     if (
@@ -52,17 +52,23 @@ def refuse_insecure(settings: ApiSettings) -> None:
             " (ARCADIA_API_JWT_ALGORITHM=RS256 with ARCADIA_API_JWT_JWKS_URL), or"
             " ARCADIA_ENV=development on a developer machine"
         )
+    refuse_development_secret(
+        "ARCADIA_API_INTERNAL_SECRET", settings.internal_secret, settings.environment
+    )
 
 
 class TokenVerifier:
-    def __init__(self, settings: ApiSettings) -> None:
+    def __init__(
+        self, settings: ApiSettings, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        """`clock` times the JWKS cache (tests pass one they move)."""
         self._algorithm = settings.jwt_algorithm
         self._issuer = settings.jwt_issuer
         self._audience = settings.jwt_audience
         self._leeway = settings.jwt_leeway_s
         self._operator_tenants = settings.operator_tenants
         self._key: str | Any = ""
-        self._jwks: jwt.PyJWKClient | None = None
+        self._jwks: JwksKeys | None = None
         if self._algorithm == "HS256":
             if len(settings.jwt_secret.encode()) < MIN_HMAC_KEY_BYTES:
                 raise ValueError(f"jwt_secret must be at least {MIN_HMAC_KEY_BYTES} bytes")
@@ -70,12 +76,8 @@ class TokenVerifier:
         elif settings.jwt_jwks_url:
             # The key set is cached whole for `jwt_jwks_cache_s`, never key by key: a per-`kid`
             # cache would keep a revoked key working until the gateway restarts.
-            self._jwks = jwt.PyJWKClient(
-                settings.jwt_jwks_url,
-                cache_keys=False,
-                cache_jwk_set=True,
-                lifespan=settings.jwt_jwks_cache_s,
-                timeout=5,
+            self._jwks = JwksKeys(
+                settings.jwt_jwks_url, ttl_s=settings.jwt_jwks_cache_s, clock=clock
             )
         elif settings.jwt_public_key:
             self._key = settings.jwt_public_key  # PEM
@@ -112,9 +114,8 @@ class TokenVerifier:
     async def _signing_key(self, token: str) -> Any:
         if self._jwks is None:
             return self._key
-        # PyJWKClient fetches with blocking urllib (and caches): keep it off the event loop.
-        signing_key = await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, token)
-        return signing_key.key
+        # The key set is fetched with blocking urllib: keep it off the event loop.
+        return await asyncio.to_thread(self._jwks.signing_key, token)
 
 
 def principal_from_claims(claims: dict[str, Any]) -> Principal:

@@ -12,11 +12,14 @@ import msgspec
 
 from arcadia_platform.logs import get_logger
 from arcadia_platform.problems import FieldError, ProblemError
+from arcadia_platform.service_auth import DEV_SERVICE_SECRET, ServiceCredential
 
 log = get_logger(__name__)
 T = TypeVar("T")
 INTERNAL_API: Final = "/internal/v1"
 RETRY_AFTER_S: Final = "5"
+# The gateway's caller name on the internal APIs (their `INTERNAL_CALLERS` list it as `api`).
+CALLER: Final = "api"
 
 
 class UpstreamRefusedError(ProblemError):
@@ -39,12 +42,16 @@ class _UpstreamProblem(msgspec.Struct, frozen=True, kw_only=True):
 class Upstream:
     """One shared connection pool to one internal service; closed with the app."""
 
-    def __init__(self, name: str, base_url: str, timeout_s: float) -> None:
+    def __init__(
+        self, name: str, base_url: str, timeout_s: float, *, secret: str = DEV_SERVICE_SECRET
+    ) -> None:
+        """`secret`: the gateway's service credential on the upstream (caller `api`)."""
         self.name = name
         self._http = httpx.AsyncClient(
             base_url=f"{base_url.rstrip('/')}{INTERNAL_API}",
             timeout=timeout_s,
             headers={"accept": "application/json"},
+            auth=ServiceCredential(CALLER, secret),
         )
 
     async def aclose(self) -> None:
@@ -103,6 +110,11 @@ class Upstream:
             said = msgspec.json.decode(response.content, type=_UpstreamProblem)
         except (msgspec.DecodeError, msgspec.ValidationError):
             said = _UpstreamProblem()
+        if status in (401, 403):
+            # The upstream refused the gateway itself (its service credential), not the client:
+            # a configuration fault of the platform, never the tenant's 401.
+            log.error("upstream.refused_gateway", upstream=self.name, path=path, status=status)
+            return self._failed(502, f"refused the gateway's service credential ({status})")
         if 400 <= status < 500:
             return UpstreamRefusedError(
                 status,

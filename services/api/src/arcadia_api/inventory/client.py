@@ -35,7 +35,12 @@ class InventoryClient:
 
     @classmethod
     def of(cls, settings: ApiSettings) -> InventoryClient:
-        upstream = Upstream("inventory", settings.inventory_url, settings.upstream_timeout_s)
+        upstream = Upstream(
+            "inventory",
+            settings.inventory_url,
+            settings.upstream_timeout_s,
+            secret=settings.internal_secret,
+        )
         return cls(upstream, settings.drift_timeout_s)
 
     async def aclose(self) -> None:

@@ -1,4 +1,6 @@
-"""The internal HTTP API under /internal/v1, called by the gateway (which does auth)."""
+"""The internal HTTP API under /internal/v1, called by the gateway (which authenticates tenants and
+operators) and the operators' CLI; each caller proves itself with its service credential
+(`arcadia_platform.service_auth`, a guard every service app carries)."""
 
 from __future__ import annotations
 
