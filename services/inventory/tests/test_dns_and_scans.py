@@ -163,8 +163,7 @@ async def test_scans_run_on_their_schedule_and_keep_what_they_find(scheduled: In
     assert first.status_code == second.status_code == 202
     listed = await scheduled.http.get("/internal/v1/drift/findings", params={"status": "open"})
     assert [f["id"] for f in listed.json()["items"]] == [str(ghost["id"])]
-    async with httpx.AsyncClient(base_url=str(scheduled.http.base_url)) as http:
-        missing = await http.post(f"/internal/v1/drift/findings/{saga.saga_id}/fix")
+    missing = await scheduled.http.post(f"/internal/v1/drift/findings/{saga.saga_id}/fix")
     assert missing.status_code == 404
 
     # The provider failing every try of one listing: that scan fails, the finding stays open.
