@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from arcadia_billing.adapters.invoices import InvoiceRepository
 from arcadia_billing.adapters.ledger import Balance, LedgerRepository, RecordedEntry
 from arcadia_billing.adapters.margin import MarginBy, MarginQuery, MarginRow
 from arcadia_billing.adapters.subscriptions import SubscriptionRepository
@@ -57,15 +58,24 @@ class LedgerCommands:
     ) -> list[ClosedPeriod]:
         """Close the open period, then each following one that also ended (catching up)."""
         ledger = LedgerRepository(conn)
+        invoices = InvoiceRepository(conn)
         closed = []
+        if subscription.period is not None and subscription.period.end <= as_of:
+            await invoices.lock_tenant(subscription.tenant_id)
         while subscription.period is not None and subscription.period.end <= as_of:
             charge = subscription.period_charge()
             if not await ledger.mark_closed(subscription.id, charge):
                 break  # another close got here first
             await ledger.append(period_entries(subscription, charge))
+            # The period's charges and the prorations posted in it go on the month's invoice.
+            await invoices.invoice_period(
+                subscription.tenant_id, subscription.id, charge.period, charge.currency, as_of
+            )
             closed.append(ClosedPeriod(subscription, charge))
             if not subscription.advance_period():
                 break  # cancelled: that was its last period
+        if closed:
+            await invoices.settle(subscription.tenant_id, subscription.currency, as_of)
         return closed
 
     async def grant_credit(
