@@ -14,6 +14,7 @@ from litestar.types import Guard
 
 from arcadia_api.billing.client import BillingClient
 from arcadia_api.billing.controllers import BillingController
+from arcadia_api.billing.invoices import InvoiceController
 from arcadia_api.billing.requests import REQUEST_BODIES
 from arcadia_api.catalog.controllers import CatalogController
 from arcadia_api.config import ApiSettings
@@ -123,6 +124,7 @@ def api_router(
             SagaController,
             CatalogController,
             BillingController,
+            InvoiceController,
             OperationsController,
         ],
         middleware=[DefineMiddleware(BearerAuthMiddleware, verifier=verifier)],

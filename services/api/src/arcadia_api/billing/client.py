@@ -51,6 +51,11 @@ class BillingClient:
     def of(cls, settings: ApiSettings) -> BillingClient:
         return cls(Upstream("billing", settings.billing_url, settings.upstream_timeout_s))
 
+    @property
+    def upstream(self) -> Upstream:
+        """For reads that pass billing's answer through as it is (invoices)."""
+        return self._billing
+
     async def aclose(self) -> None:
         await self._billing.aclose()
 
