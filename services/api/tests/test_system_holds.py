@@ -73,7 +73,8 @@ async def state(pool: asyncpg.Pool, deployment_id: UUID) -> tuple[S, str, str | 
             " ORDER BY id DESC LIMIT 1",
             deployment_id,
         )
-    assert found is not None and last is not None
+    assert found is not None
+    assert last is not None
     return found.state, last["actor"], last["reason"]
 
 
@@ -118,7 +119,8 @@ async def test_dunning_suspends_after_past_due_and_a_payment_brings_it_back(
         deployment,
     )
     moved = await state(pool, deployment)
-    assert moved[:2] == (S.SUSPENDED, "system") and "dunning" in (moved[2] or "")
+    assert moved[:2] == (S.SUSPENDED, "system")
+    assert "dunning" in (moved[2] or "")
 
     await hear(
         pool,
