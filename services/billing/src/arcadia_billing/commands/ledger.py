@@ -17,6 +17,7 @@ from arcadia_billing.domain.money import Money
 from arcadia_billing.domain.prices import PeriodCharge
 from arcadia_billing.domain.subscriptions import Subscription, business_time
 from arcadia_platform.db import Connection
+from arcadia_platform.faults import NO_FAULTS, CrashPoints
 from arcadia_platform.logs import get_logger
 
 log = get_logger(__name__)
@@ -29,9 +30,12 @@ class ClosedPeriod:
 
 
 class LedgerCommands:
-    def __init__(self, transactions: Transactions, clock: Clock) -> None:
+    def __init__(
+        self, transactions: Transactions, clock: Clock, crash_points: CrashPoints = NO_FAULTS
+    ) -> None:
         self._tx = transactions
         self._clock = clock
+        self._crash = crash_points  # failure tests: die inside a close, or between two
 
     async def close_periods(self, as_of: datetime, actor: str) -> list[ClosedPeriod]:
         """Charge every period that ended by `as_of`. A closed period is never charged again,
@@ -49,6 +53,8 @@ class LedgerCommands:
                 if subscription is not None:
                     closed += await self._close(conn, subscription, as_of)
                     await repository.save(subscription)
+                    self._crash.hit("close.before_commit")
+            self._crash.hit("close.after_commit")
         log.info("periods.closed", as_of=as_of.isoformat(), closed=len(closed), actor=actor)
         return closed
 

@@ -18,6 +18,7 @@ from arcadia_billing.adapters.projections import DeploymentProjection
 from arcadia_billing.adapters.publisher import Publisher
 from arcadia_billing.adapters.schedule import ScheduleRepository
 from arcadia_billing.adapters.subscriptions import SubscriptionRepository
+from arcadia_billing.clock import Clock
 from arcadia_billing.domain.accounting import payment_entry
 from arcadia_billing.domain.money import Money
 from arcadia_billing.domain.subscriptions import LIVE, Status, Subscription
@@ -59,8 +60,9 @@ async def check_payment(conn: Connection, event: Envelope, payment_id: str, amou
 
 
 class PaymentReactions:
-    def __init__(self, publisher: Publisher) -> None:
+    def __init__(self, publisher: Publisher, clock: Clock) -> None:
         self._publisher = publisher
+        self._clock = clock  # dunning's grace counts from when billing hears of the failure
 
     async def credit_payment(self, conn: Connection, event: Envelope) -> None:
         paid = event.payload
@@ -146,7 +148,7 @@ class PaymentReactions:
             if not subscription.move_to(Status.PAST_DUE, event.occurred_at):
                 continue  # already past due: the gateway has been told
             await repository.save(subscription)
-            await ScheduleRepository(conn).start_dunning(subscription.id, event.occurred_at)
+            await ScheduleRepository(conn).start_dunning(subscription.id, self._clock())
             past_due.append(subscription.id)
             await self._publisher.publish(
                 conn,
