@@ -149,6 +149,21 @@ async def test_a_month_passes_each_period_closes_once_and_invoices_match_the_led
     assert sum(i["total_cents"] for i in mine) == await ledger_billed(stack, tenant)
     assert sum(r["total_cents"] for r in both) == await ledger_billed(stack, tenant)
     assert await invoices(stack, client, tenant, operator=True) == mine
+    headers = stack.auth(tenant)
+    page = (await client.get(f"{stack.api}/api/v1/invoices?limit=1", headers=headers)).json()
+    assert page["invoices"] == mine[:1]
+    cursor = {"limit": 1, "cursor": page["next_cursor"]}
+    rest = await client.get(f"{stack.api}/api/v1/invoices", params=cursor, headers=headers)
+    assert rest.json()["invoices"] == mine[1:]
+    detail = await client.get(
+        f"{stack.api}/api/v1/invoices/{mine[0]['invoice_id']}", headers=headers
+    )
+    assert sum(line["amount_cents"] for line in detail.json()["lines"]) == mine[0]["total_cents"]
+    elsewhere = stack.auth(unique("nosy").replace("_", "-"))
+    other = await client.get(
+        f"{stack.api}/api/v1/invoices/{mine[0]['invoice_id']}", headers=elsewhere
+    )
+    assert other.status_code == 404
     assert await invoices(stack, client, unique("nobody").replace("_", "-")) == []
 
 
