@@ -184,3 +184,17 @@ async def test_a_tenant_suspended_then_reinstated_gets_each_deployment_back_as_i
             active,
         )
     assert moves == 2  # suspended once (the second event changed nothing), reinstated once
+
+
+async def test_a_failed_payment_never_moves_a_suspended_deployment(
+    pool: asyncpg.Pool, reactions: SagaReactions
+) -> None:
+    """The table lets the system take `suspended` to `past_due` (a tenant reinstated); a failed
+    payment is not that, and leaves an operator's suspension alone."""
+    deployment = await created(pool, "t4")
+    await set_state(pool, deployment, S.SUSPENDED)
+    failed = SubscriptionPastDue(subscription_id="s", reason="declined")
+
+    await hear(pool, reactions.past_due, failed, "t4", deployment)
+
+    assert (await state(pool, deployment))[0] is S.SUSPENDED

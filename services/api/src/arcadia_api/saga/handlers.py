@@ -71,6 +71,7 @@ class SagaReactions:
             DeploymentState.ACTIVE,
             "provisioning completed",
             saga_id=saga.id,
+            only_from=frozenset({DeploymentState.PROVISIONING}),
         )
         if moved is None:
             return
@@ -153,6 +154,8 @@ class SagaReactions:
             DeploymentState.PAST_DUE,
             f"payment failed: {notice.reason}",
             respect_billing_override=True,
+            # Not out of a suspension (the operator's or a tenant's): that is theirs to lift.
+            only_from=frozenset({DeploymentState.ACTIVE, DeploymentState.TRIAL}),
         )
 
     async def trial_ended(self, conn: Connection, event: Envelope) -> None:
