@@ -109,13 +109,10 @@ class InvoiceController(Controller):
             "before_id": str(before.id) if before else None,
         }
         page = await billing.upstream.get("/invoices", _BillingPage, params=params)
-        more = page.next_before_period is not None and page.next_before_id is not None
-        return InvoicePage(
-            invoices=page.invoices,
-            next_cursor=_encode(page.next_before_period, page.next_before_id)  # type: ignore[arg-type]
-            if more
-            else None,
-        )
+        next_cursor = None
+        if page.next_before_period is not None and page.next_before_id is not None:
+            next_cursor = _encode(page.next_before_period, page.next_before_id)
+        return InvoicePage(invoices=page.invoices, next_cursor=next_cursor)
 
     @get("/invoices/{invoice_id:uuid}", responses=problem_responses(401, 404, 502, 503, 504))
     async def invoice(
