@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import tempfile
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from arcadia_contracts import Event, envelope, topics
 from arcadia_contracts.events.platform import (
@@ -37,6 +39,12 @@ STACK_ENV = PATIENT | {
     "ARCADIA_BILLING_DUNNING_GRACE_S": str(GRACE.total_seconds()),
     "ARCADIA_BILLING_CLOCK_FILE": str(CLOCK),
 }
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _clock_file() -> Iterator[None]:
+    yield
+    CLOCK.unlink(missing_ok=True)
 
 
 def billing_now() -> datetime:
