@@ -377,3 +377,23 @@ async def test_operators_add_plans_versions_and_addons_others_are_refused(
         assert problem(refused, 403)["type"].endswith("/operators-only"), path
     unchanged = (await api.get("/plans", headers=tenant_headers)).json()
     assert next(p for p in unchanged["plans"] if p["code"] == code) == mine
+
+
+async def test_invoices_are_tenant_scoped_and_bad_input_is_a_4xx(
+    api: httpx.AsyncClient, stack: GatewayStack
+) -> None:
+    gw, tenant = stack.gateway, unique("tenant")
+    mine = await api.get("/invoices", headers=gw.auth(tenant))
+    assert mine.status_code == 200, mine.text
+    assert mine.json() == {"invoices": [], "next_cursor": None}  # no period has closed yet
+    everyone = await api.get("/invoices", params={"tenant_id": tenant}, headers=operator(gw))
+    assert everyone.status_code == 200, everyone.text
+
+    problem(await api.get("/invoices", params={"tenant_id": "other"}, headers=gw.auth(tenant)), 403)
+    problem(await api.get("/invoices", params={"cursor": "not-ours"}, headers=gw.auth(tenant)), 400)
+    problem(await api.get("/invoices", params={"limit": 0}, headers=gw.auth(tenant)), 400)
+    missing = "/invoices/00000000-0000-4000-8000-000000000000"
+    assert problem(await api.get(missing, headers=gw.auth(tenant)), 404)["code"] == (
+        "invoice_not_found"
+    )
+    problem(await api.get("/invoices"), 401)

@@ -30,6 +30,7 @@ EXPECTED = {
     (S.TRIAL, S.ACTIVE),
     (S.TRIAL, S.PAST_DUE),
     (S.TRIAL, S.PAUSED),
+    (S.TRIAL, S.SUSPENDED),
     (S.TRIAL, S.CANCELLED),
     (S.ACTIVE, S.PAST_DUE),
     (S.ACTIVE, S.PAUSED),
@@ -39,8 +40,12 @@ EXPECTED = {
     (S.PAST_DUE, S.SUSPENDED),
     (S.PAST_DUE, S.CANCELLED),
     (S.PAUSED, S.ACTIVE),
+    (S.PAUSED, S.SUSPENDED),
     (S.PAUSED, S.CANCELLED),
+    (S.SUSPENDED, S.TRIAL),
     (S.SUSPENDED, S.ACTIVE),
+    (S.SUSPENDED, S.PAST_DUE),
+    (S.SUSPENDED, S.PAUSED),
     (S.SUSPENDED, S.CANCELLED),
     (S.CANCELLED, S.ARCHIVED),
 }
@@ -72,7 +77,7 @@ def test_the_table_has_exactly_the_issue_pairs() -> None:
 def test_paused_cannot_be_archived_it_must_be_cancelled_first() -> None:
     with pytest.raises(InvalidTransitionError) as refused:
         check_transition(S.PAUSED, S.ARCHIVED)
-    assert refused.value.allowed == [S.ACTIVE, S.CANCELLED]
+    assert refused.value.allowed == [S.ACTIVE, S.SUSPENDED, S.CANCELLED]
 
 
 def test_archived_is_final_and_no_state_moves_to_itself() -> None:
@@ -144,9 +149,15 @@ def test_the_systems_own_moves_are_its_to_make() -> None:
         (S.ACTIVE, S.PAST_DUE),
         (S.PAST_DUE, S.ACTIVE),
         (S.PAST_DUE, S.SUSPENDED),
+        (S.SUSPENDED, S.ACTIVE),  # dunning over; the system lifts only its own holds
+        (S.TRIAL, S.ACTIVE),  # a trial ends
+        (S.PAUSED, S.SUSPENDED),  # a tenant suspended
+        (S.SUSPENDED, S.PAUSED),  # ... and reinstated
     ]:
         check_authority(*pair, Authority.SYSTEM)
 
 
-def test_only_an_operator_reinstates_a_suspended_deployment() -> None:
-    assert AUTHORITY[(S.SUSPENDED, S.ACTIVE)] == frozenset({Authority.OPERATOR})
+def test_a_suspended_deployment_is_reinstated_by_an_operator_or_the_system_never_the_tenant() -> (
+    None
+):
+    assert AUTHORITY[(S.SUSPENDED, S.ACTIVE)] == frozenset({Authority.OPERATOR, Authority.SYSTEM})

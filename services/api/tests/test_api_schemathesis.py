@@ -125,8 +125,11 @@ async def test_schemathesis_finds_no_5xx_and_no_schema_violation(stack: GatewayS
         if method in methods
     }
     assert operations == documented
-    # Every operation was driven to success at least once, not only to its error paths.
-    assert {label for label, status in answered if 200 <= status < 300} == operations
+    # Every operation was driven to success at least once, not only to its error paths; but
+    # for one invoice: none exists here (no period ends on the real clock during the session).
+    # tests/saga/test_billing_cycle.py reads invoices, with billing's clock moved.
+    no_invoice = {"GET /api/v1/invoices/{invoice_id}"}
+    assert {label for label, status in answered if 200 <= status < 300} == operations - no_invoice
     async with httpx.AsyncClient(base_url=gw.url) as http:
         assert (await http.get("/ready")).status_code == 200
 

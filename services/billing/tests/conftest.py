@@ -36,6 +36,7 @@ async def running_billing(infra: Infra) -> AsyncIterator[BillingStack]:
         consumer_backoff_base_s=0.02,
         consumer_backoff_max_s=0.1,
         log_level="WARNING",
+        cycle_enabled=False,  # a test runs the cycle itself: `stack.app.state.cycle.tick()`
     )
     clock = SettableClock()
     app = create_app(settings, clock=clock)

@@ -72,7 +72,7 @@ async def test_the_service_process_starts_migrated_and_seeded(service: str) -> N
 
     assert ready.json()["checks"] == {"database": True, "kafka": True, "loops": True}
     assert {p["code"] for p in plans.json()["plans"]} >= {"studio", "studio_pro"}
-    assert len([p for p in schema.json()["paths"] if p.startswith("/internal/v1/")]) == 16
+    assert len([p for p in schema.json()["paths"] if p.startswith("/internal/v1/")]) == 18
 
 
 def exercise(url: str, operation: Any, mode: GenerationMode, answered: Counter[Any]) -> None:
@@ -120,7 +120,7 @@ async def test_no_input_makes_the_internal_api_answer_5xx_or_break_its_schema(
     answered = await asyncio.to_thread(fuzz, service)
 
     operations = {label for label, _ in answered}
-    assert len(operations) == 18
+    assert len(operations) == 20
     assert not [key for key in answered if key[1] >= 500]
     # Not only error paths: most operations were driven to a success too.
     succeeded = {label for label, status in answered if status < 300}

@@ -59,7 +59,7 @@ DESCRIPTIONS: Final = {
     topics.PROVISIONER: "Published by the provisioner: droplets and DNS.",
     topics.INVENTORY: "Published by inventory: cloud resources and their links.",
     topics.PAYMENTS: "Inbound: the payments service publishes here; billing consumes.",
-    topics.TENANTS: "Inbound: the tenants service publishes here; billing consumes.",
+    topics.TENANTS: "Inbound: the tenants service publishes here; billing and the api consume.",
 }
 
 

@@ -22,7 +22,7 @@ TOPIC_EVENTS: Final[dict[str, tuple[type[Event], ...]]] = {
     topics.PROVISIONER: get_args(ProvisionerEvent),
     topics.INVENTORY: get_args(InventoryEvent),
     topics.PAYMENTS: get_args(PaymentsEvent),
-    topics.TENANTS: (TenantsEvent,),
+    topics.TENANTS: get_args(TenantsEvent),
 }
 
 

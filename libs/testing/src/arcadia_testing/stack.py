@@ -216,6 +216,9 @@ def _service_env(service: str, stack: Stack, common: Mapping[str, str]) -> dict[
             "ARCADIA_API_BILLING_URL": f"http://127.0.0.1:{ports['billing']}",
             "ARCADIA_API_INVENTORY_URL": f"http://127.0.0.1:{ports['inventory']}",
         }
+    if service == "billing":
+        # The billing cycle runs on the real clock; off unless a module's env turns it on.
+        service_env = {"ARCADIA_BILLING_CYCLE_ENABLED": "false"} | service_env
     if service in ("provisioner", "inventory"):
         service_env |= {f"{prefix}DO_BASE_URL": stack.sim}
     if service == "provisioner":

@@ -100,7 +100,8 @@ def start_upstreams(
         "billing",
         ports["billing"],
         kafka,
-        {"DATABASE_URL": billing_database, "TOPIC_NAMESPACE": namespace},
+        # The billing cycle off: it runs on the real clock, and these tests do not move it.
+        {"DATABASE_URL": billing_database, "TOPIC_NAMESPACE": namespace, "CYCLE_ENABLED": "false"},
     )
     inventory = _service(
         make_process,

@@ -15,6 +15,7 @@ from arcadia_api.apidocs.openapi import BEARER, openapi_config
 from arcadia_api.apidocs.routes import docs_routes
 from arcadia_api.billing.client import BillingClient
 from arcadia_api.billing.controllers import BillingController
+from arcadia_api.billing.invoices import InvoiceController
 from arcadia_api.billing.requests import REQUEST_BODIES
 from arcadia_api.catalog.controllers import CatalogController
 from arcadia_api.config import ApiSettings
@@ -111,6 +112,7 @@ def api_router(
             CatalogController,
             BillingController,
             InventoryController,
+            InvoiceController,
             OperationsController,
         ],
         middleware=[DefineMiddleware(BearerAuthMiddleware, verifier=verifier)],

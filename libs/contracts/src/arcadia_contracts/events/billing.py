@@ -33,11 +33,38 @@ class SubscriptionPastDue(Event, frozen=True, kw_only=True):
     reason: str
 
 
+class SubscriptionTrialEnded(Event, frozen=True, kw_only=True):
+    """The trial is over (`trial_ends_at` passed): the gateway moves a `trial` deployment to
+    `active`; billing charges from the trial's end."""
+
+    subscription_id: str
+    trial_ended_at: str
+
+
+class SubscriptionSuspended(Event, frozen=True, kw_only=True):
+    """Dunning: the subscription stayed past due for the grace period; the gateway suspends the
+    deployment (unless the billing override is set)."""
+
+    subscription_id: str
+    reason: str
+
+
+class SubscriptionReactivated(Event, frozen=True, kw_only=True):
+    """Dunning is over (a payment succeeded): the gateway moves the deployment back to
+    `active` from `past_due`, or from the `suspended` that dunning caused."""
+
+    subscription_id: str
+    reason: str
+
+
 BillingEvent = (
     SubscriptionReserved
     | SubscriptionCompensated
     | SubscriptionActivated
     | SubscriptionCancelled
     | SubscriptionPastDue
+    | SubscriptionTrialEnded
+    | SubscriptionSuspended
+    | SubscriptionReactivated
     | ProvisioningAborted
 )

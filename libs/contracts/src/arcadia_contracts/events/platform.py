@@ -28,5 +28,18 @@ class TenantStandingChanged(Event, frozen=True, kw_only=True):
     standing: str
 
 
+class TenantSuspended(Event, frozen=True, kw_only=True):
+    """The platform suspends the envelope's tenant: every live deployment of it is suspended
+    (except those with the billing override set)."""
+
+    reason: str = ""
+
+
+class TenantReinstated(Event, frozen=True, kw_only=True):
+    """The tenant is back: each deployment its suspension moved returns to its earlier state."""
+
+    reason: str = ""
+
+
 PaymentsEvent = PaymentSucceeded | PaymentFailed
-TenantsEvent = TenantStandingChanged
+TenantsEvent = TenantStandingChanged | TenantSuspended | TenantReinstated

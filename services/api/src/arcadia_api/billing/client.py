@@ -58,6 +58,11 @@ class BillingClient:
             )
         )
 
+    @property
+    def upstream(self) -> Upstream:
+        """For reads that pass billing's answer through as it is (invoices)."""
+        return self._billing
+
     async def aclose(self) -> None:
         await self._billing.aclose()
 

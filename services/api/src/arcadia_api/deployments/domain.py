@@ -33,11 +33,12 @@ class LlmMode(StrEnum):
 S = DeploymentState
 TRANSITIONS: Final[dict[DeploymentState, frozenset[DeploymentState]]] = {
     S.PROVISIONING: frozenset({S.ACTIVE, S.CANCELLED}),
-    S.TRIAL: frozenset({S.ACTIVE, S.PAST_DUE, S.PAUSED, S.CANCELLED}),
+    S.TRIAL: frozenset({S.ACTIVE, S.PAST_DUE, S.PAUSED, S.SUSPENDED, S.CANCELLED}),
     S.ACTIVE: frozenset({S.PAST_DUE, S.PAUSED, S.SUSPENDED, S.CANCELLED}),
     S.PAST_DUE: frozenset({S.ACTIVE, S.SUSPENDED, S.CANCELLED}),
-    S.PAUSED: frozenset({S.ACTIVE, S.CANCELLED}),
-    S.SUSPENDED: frozenset({S.ACTIVE, S.CANCELLED}),
+    S.PAUSED: frozenset({S.ACTIVE, S.SUSPENDED, S.CANCELLED}),
+    # Back from a suspension: to active, or (a tenant reinstated) to the state it was in.
+    S.SUSPENDED: frozenset({S.TRIAL, S.ACTIVE, S.PAST_DUE, S.PAUSED, S.CANCELLED}),
     S.CANCELLED: frozenset({S.ARCHIVED}),
     S.ARCHIVED: frozenset(),
 }
@@ -63,6 +64,7 @@ AUTHORITY: Final[dict[tuple[DeploymentState, DeploymentState], frozenset[Authori
     (S.TRIAL, S.ACTIVE): frozenset({TEN, OPS, SYS}),
     (S.TRIAL, S.PAST_DUE): frozenset({OPS, SYS}),
     (S.TRIAL, S.PAUSED): frozenset({TEN, OPS}),
+    (S.TRIAL, S.SUSPENDED): frozenset({OPS, SYS}),
     (S.TRIAL, S.CANCELLED): frozenset({TEN, OPS, SYS}),
     (S.ACTIVE, S.PAST_DUE): frozenset({OPS, SYS}),
     (S.ACTIVE, S.PAUSED): frozenset({TEN, OPS}),
@@ -72,8 +74,13 @@ AUTHORITY: Final[dict[tuple[DeploymentState, DeploymentState], frozenset[Authori
     (S.PAST_DUE, S.SUSPENDED): frozenset({OPS, SYS}),
     (S.PAST_DUE, S.CANCELLED): frozenset({OPS, SYS}),
     (S.PAUSED, S.ACTIVE): frozenset({TEN, OPS}),
+    (S.PAUSED, S.SUSPENDED): frozenset({OPS, SYS}),
     (S.PAUSED, S.CANCELLED): frozenset({TEN, OPS, SYS}),
-    (S.SUSPENDED, S.ACTIVE): frozenset({OPS}),
+    # The system lifts only the suspensions it made (its holds, see deployments/holds.py).
+    (S.SUSPENDED, S.TRIAL): frozenset({OPS, SYS}),
+    (S.SUSPENDED, S.ACTIVE): frozenset({OPS, SYS}),
+    (S.SUSPENDED, S.PAST_DUE): frozenset({OPS, SYS}),
+    (S.SUSPENDED, S.PAUSED): frozenset({OPS, SYS}),
     (S.SUSPENDED, S.CANCELLED): frozenset({OPS, SYS}),
     (S.CANCELLED, S.ARCHIVED): frozenset({TEN, OPS, SYS}),
 }

@@ -34,9 +34,11 @@ async def system_transition(
     *,
     saga_id: UUID | None = None,
     respect_billing_override: bool = False,
+    only_from: frozenset[DeploymentState] | None = None,
 ) -> Deployment | None:
     """A transition the platform makes itself (actor `system`); None when the table forbids it
-    from the current state, which for an event arriving late is not an error."""
+    from the current state, which for an event arriving late is not an error. `only_from`
+    narrows the table for this cause (a failed payment never moves a suspended deployment)."""
     deployments = PostgresDeployments(conn)
     current = await deployments.get(deployment_id, for_update=True)
     if current is None:
@@ -44,6 +46,14 @@ async def system_transition(
         return None
     if current.state is to:
         return current
+    if only_from is not None and current.state not in only_from:
+        log.info(
+            "deployment.system_transition_not_from_here",
+            deployment_id=str(deployment_id),
+            from_state=str(current.state),
+            to_state=str(to),
+        )
+        return None
     if respect_billing_override and current.billing_action_suspended:
         log.info("deployment.billing_override_kept_state", deployment_id=str(deployment_id))
         return None

@@ -10,19 +10,24 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from arcadia_api.config import ApiSettings
-from arcadia_api.deployments import transitions
+from arcadia_api.deployments import holds, transitions
 from arcadia_api.deployments.domain import DeploymentState
 from arcadia_api.identity import PRODUCER
 from arcadia_api.saga import repository as sagas
 from arcadia_api.saga.model import Saga
 from arcadia_api.saga.steps import COMPENSATION_REPORTS, TEARDOWN_REPORTS, SagaKind, SagaStatus
 from arcadia_contracts import Envelope, envelope, topics
-from arcadia_contracts.events.billing import SubscriptionPastDue
+from arcadia_contracts.events.billing import (
+    SubscriptionPastDue,
+    SubscriptionReactivated,
+    SubscriptionSuspended,
+)
 from arcadia_contracts.events.deployments import (
     CompensationFailed,
     DeploymentActivated,
     ProvisioningAborted,
 )
+from arcadia_contracts.events.platform import TenantReinstated, TenantSuspended
 from arcadia_contracts.events.provisioner import DnsPointed, DropletActive, DropletCreated
 from arcadia_platform.db import Connection
 from arcadia_platform.logs import get_logger
@@ -66,6 +71,7 @@ class SagaReactions:
             DeploymentState.ACTIVE,
             "provisioning completed",
             saga_id=saga.id,
+            only_from=frozenset({DeploymentState.PROVISIONING}),
         )
         if moved is None:
             return
@@ -148,7 +154,38 @@ class SagaReactions:
             DeploymentState.PAST_DUE,
             f"payment failed: {notice.reason}",
             respect_billing_override=True,
+            # Not out of a suspension (the operator's or a tenant's): that is theirs to lift.
+            only_from=frozenset({DeploymentState.ACTIVE, DeploymentState.TRIAL}),
         )
+
+    async def trial_ended(self, conn: Connection, event: Envelope) -> None:
+        """Billing says the trial is over: a `trial` deployment becomes `active`."""
+        if event.deployment_id is not None:
+            await holds.end_trial(conn, self._outbox, event.deployment_id)
+
+    async def dunning_suspended(self, conn: Connection, event: Envelope) -> None:
+        notice = event.payload
+        assert isinstance(notice, SubscriptionSuspended)
+        if event.deployment_id is not None:
+            await holds.dunning_suspend(conn, self._outbox, event.deployment_id, notice.reason)
+
+    async def dunning_over(self, conn: Connection, event: Envelope) -> None:
+        notice = event.payload
+        assert isinstance(notice, SubscriptionReactivated)
+        if event.deployment_id is not None:
+            await holds.dunning_reactivate(conn, self._outbox, event.deployment_id, notice.reason)
+
+    async def tenant_suspended(self, conn: Connection, event: Envelope) -> None:
+        notice = event.payload
+        assert isinstance(notice, TenantSuspended)
+        why = notice.reason or "by the platform"
+        await holds.suspend_tenant(conn, self._outbox, event.tenant_id, why, event.occurred_at)
+
+    async def tenant_reinstated(self, conn: Connection, event: Envelope) -> None:
+        notice = event.payload
+        assert isinstance(notice, TenantReinstated)
+        why = notice.reason or "by the platform"
+        await holds.reinstate_tenant(conn, self._outbox, event.tenant_id, why, event.occurred_at)
 
     async def finish_if_ended(self, conn: Connection, saga: Saga) -> None:
         """A provisioning saga that has ended without completing leaves the deployment cancelled."""

@@ -11,10 +11,14 @@ from arcadia_contracts.events.billing import (
     SubscriptionCancelled,
     SubscriptionCompensated,
     SubscriptionPastDue,
+    SubscriptionReactivated,
     SubscriptionReserved,
+    SubscriptionSuspended,
+    SubscriptionTrialEnded,
 )
 from arcadia_contracts.events.deployments import CompensationFailed, ProvisioningAborted
 from arcadia_contracts.events.inventory import ResourceLinked, ResourceRegistered, ResourceReleased
+from arcadia_contracts.events.platform import TenantReinstated, TenantSuspended
 from arcadia_contracts.events.provisioner import (
     DnsPointed,
     DnsReverted,
@@ -44,6 +48,13 @@ ROUTES: Final[tuple[tuple[str, type[Event], Reaction], ...]] = (
     (topics.BILLING, SubscriptionCompensated, SagaReactions.report),
     (topics.BILLING, SubscriptionCancelled, SagaReactions.report),
     (topics.BILLING, SubscriptionPastDue, SagaReactions.past_due),
+    # The billing cycle's moves (issue 12): trials end, dunning suspends and lifts.
+    (topics.BILLING, SubscriptionTrialEnded, SagaReactions.trial_ended),
+    (topics.BILLING, SubscriptionSuspended, SagaReactions.dunning_suspended),
+    (topics.BILLING, SubscriptionReactivated, SagaReactions.dunning_over),
+    # The platform's tenants service: a whole tenant suspended and reinstated.
+    (topics.TENANTS, TenantSuspended, SagaReactions.tenant_suspended),
+    (topics.TENANTS, TenantReinstated, SagaReactions.tenant_reinstated),
     (topics.PROVISIONER, DropletCreated, SagaReactions.step_succeeded),
     (topics.PROVISIONER, DropletActive, SagaReactions.step_succeeded),
     (topics.PROVISIONER, DnsPointed, SagaReactions.step_succeeded),

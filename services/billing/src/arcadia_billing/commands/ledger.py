@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from arcadia_billing.adapters.invoices import InvoiceRepository
 from arcadia_billing.adapters.ledger import Balance, LedgerRepository, RecordedEntry
 from arcadia_billing.adapters.margin import MarginBy, MarginQuery, MarginRow
 from arcadia_billing.adapters.subscriptions import SubscriptionRepository
@@ -16,6 +17,7 @@ from arcadia_billing.domain.money import Money
 from arcadia_billing.domain.prices import PeriodCharge
 from arcadia_billing.domain.subscriptions import Subscription, business_time
 from arcadia_platform.db import Connection
+from arcadia_platform.faults import NO_FAULTS, CrashPoints
 from arcadia_platform.logs import get_logger
 
 log = get_logger(__name__)
@@ -28,9 +30,12 @@ class ClosedPeriod:
 
 
 class LedgerCommands:
-    def __init__(self, transactions: Transactions, clock: Clock) -> None:
+    def __init__(
+        self, transactions: Transactions, clock: Clock, crash_points: CrashPoints = NO_FAULTS
+    ) -> None:
         self._tx = transactions
         self._clock = clock
+        self._crash = crash_points  # failure tests: die inside a close, or between two
 
     async def close_periods(self, as_of: datetime, actor: str) -> list[ClosedPeriod]:
         """Charge every period that ended by `as_of`. A closed period is never charged again,
@@ -48,6 +53,8 @@ class LedgerCommands:
                 if subscription is not None:
                     closed += await self._close(conn, subscription, as_of)
                     await repository.save(subscription)
+                    self._crash.hit("close.before_commit")
+            self._crash.hit("close.after_commit")
         log.info("periods.closed", as_of=as_of.isoformat(), closed=len(closed), actor=actor)
         return closed
 
@@ -57,15 +64,24 @@ class LedgerCommands:
     ) -> list[ClosedPeriod]:
         """Close the open period, then each following one that also ended (catching up)."""
         ledger = LedgerRepository(conn)
+        invoices = InvoiceRepository(conn)
         closed = []
+        if subscription.period is not None and subscription.period.end <= as_of:
+            await invoices.lock_tenant(subscription.tenant_id)
         while subscription.period is not None and subscription.period.end <= as_of:
             charge = subscription.period_charge()
             if not await ledger.mark_closed(subscription.id, charge):
                 break  # another close got here first
             await ledger.append(period_entries(subscription, charge))
+            # The period's charges and the prorations posted in it go on the month's invoice.
+            await invoices.invoice_period(
+                subscription.tenant_id, subscription.id, charge.period, charge.currency, as_of
+            )
             closed.append(ClosedPeriod(subscription, charge))
             if not subscription.advance_period():
                 break  # cancelled: that was its last period
+        if closed:
+            await invoices.settle(subscription.tenant_id, subscription.currency, as_of)
         return closed
 
     async def grant_credit(

@@ -9,6 +9,7 @@ from uuid import UUID
 from arcadia_billing.adapters.catalog import CatalogRepository
 from arcadia_billing.adapters.projections import TenantProjection
 from arcadia_billing.adapters.publisher import Publisher
+from arcadia_billing.adapters.schedule import ScheduleRepository
 from arcadia_billing.adapters.subscriptions import SubscriptionRepository
 from arcadia_billing.domain.errors import TenantInBadStandingError
 from arcadia_billing.domain.subscriptions import Status, Subscription
@@ -79,6 +80,8 @@ async def change_status(
     if not subscription.move_to(target, at):
         return False
     await SubscriptionRepository(conn).save(subscription)
+    if target is Status.ACTIVE:  # back in good order: any dunning is over
+        await ScheduleRepository(conn).clear_dunning(subscription.id)
     log.info(
         "subscription.status_changed",
         subscription_id=str(subscription.id),

@@ -59,6 +59,10 @@ class SubscriptionNotFoundError(NotFoundError):
     code = "subscription_not_found"
 
 
+class InvoiceNotFoundError(NotFoundError):
+    code = "invoice_not_found"
+
+
 class InvalidRequestError(BillingError):
     """Well-formed input that billing cannot act on (e.g. closing periods in the future)."""
 

@@ -11,16 +11,19 @@ from typing import Final
 from uuid import UUID
 
 from arcadia_billing.adapters.catalog import CatalogRepository
+from arcadia_billing.adapters.invoices import InvoiceRepository
 from arcadia_billing.adapters.ledger import LedgerRepository
 from arcadia_billing.adapters.payments import PaymentLog
 from arcadia_billing.adapters.projections import DeploymentProjection
 from arcadia_billing.adapters.publisher import Publisher
+from arcadia_billing.adapters.schedule import ScheduleRepository
 from arcadia_billing.adapters.subscriptions import SubscriptionRepository
+from arcadia_billing.clock import Clock
 from arcadia_billing.domain.accounting import payment_entry
 from arcadia_billing.domain.money import Money
 from arcadia_billing.domain.subscriptions import LIVE, Status, Subscription
 from arcadia_contracts import Envelope
-from arcadia_contracts.events.billing import SubscriptionPastDue
+from arcadia_contracts.events.billing import SubscriptionPastDue, SubscriptionReactivated
 from arcadia_contracts.events.platform import PaymentFailed, PaymentSucceeded
 from arcadia_platform.consumer import InvalidEventError
 from arcadia_platform.db import Connection
@@ -57,8 +60,9 @@ async def check_payment(conn: Connection, event: Envelope, payment_id: str, amou
 
 
 class PaymentReactions:
-    def __init__(self, publisher: Publisher) -> None:
+    def __init__(self, publisher: Publisher, clock: Clock) -> None:
         self._publisher = publisher
+        self._clock = clock  # dunning's grace counts from when billing hears of the failure
 
     async def credit_payment(self, conn: Connection, event: Envelope) -> None:
         paid = event.payload
@@ -79,7 +83,33 @@ class PaymentReactions:
         await LedgerRepository(conn).append(
             [payment_entry(event.tenant_id, paid.payment_id, amount, event.deployment_id)]
         )
-        log.info("payment.credited", payment_id=paid.payment_id, tenant_id=event.tenant_id)
+        await self._end_dunning(conn, event)
+        # After the subscription rows (as a period close takes them): invoices, oldest first.
+        settled = await InvoiceRepository(conn).settle(
+            event.tenant_id, amount.currency, event.occurred_at
+        )
+        log.info(
+            "payment.credited",
+            payment_id=paid.payment_id,
+            tenant_id=event.tenant_id,
+            invoices_settled=len(settled),
+        )
+
+    async def _end_dunning(self, conn: Connection, event: Envelope) -> None:
+        """A payment ends the tenant's dunning: each deployment it made past due or suspended
+        is to be active again, except where the operator's override keeps billing out."""
+        for ended in await ScheduleRepository(conn).end_dunning(event.tenant_id):
+            if ended.overridden:
+                continue
+            await self._publisher.publish(
+                conn,
+                SubscriptionReactivated(
+                    subscription_id=str(ended.subscription_id), reason="payment received"
+                ),
+                tenant_id=ended.tenant_id,
+                deployment_id=ended.deployment_id,
+                caused_by=event,
+            )
 
     async def _targets(self, conn: Connection, event: Envelope) -> list[Subscription]:
         """The named deployment's subscription, or else every live one of the tenant."""
@@ -118,6 +148,7 @@ class PaymentReactions:
             if not subscription.move_to(Status.PAST_DUE, event.occurred_at):
                 continue  # already past due: the gateway has been told
             await repository.save(subscription)
+            await ScheduleRepository(conn).start_dunning(subscription.id, self._clock())
             past_due.append(subscription.id)
             await self._publisher.publish(
                 conn,

@@ -31,7 +31,7 @@ def register_routes(routes: Routes, publisher: Publisher, clock: Clock) -> Route
     """Fill `routes` (the runtime's, created before the reactions can be) with billing's table."""
     saga = SagaReactions(publisher, clock)
     lifecycle = LifecycleReactions(publisher)
-    payments = PaymentReactions(publisher)
+    payments = PaymentReactions(publisher, clock)
     facts = FactReactions()
     routes.on(topics.DEPLOYMENTS, DeploymentProvisioningRequested, saga.reserve_subscription)
     for topic in ABORT_TOPICS:

@@ -11,6 +11,7 @@ from litestar.di import Provide
 
 from arcadia_billing.http.catalog import CatalogController
 from arcadia_billing.http.facade import Billing
+from arcadia_billing.http.invoices import InvoiceController
 from arcadia_billing.http.ledger import LedgerController
 from arcadia_billing.http.subscriptions import SubscriptionController
 
@@ -23,6 +24,11 @@ def internal_api(billing: Billing) -> Router:
 
     return Router(
         path=PREFIX,
-        route_handlers=[CatalogController, SubscriptionController, LedgerController],
+        route_handlers=[
+            CatalogController,
+            SubscriptionController,
+            LedgerController,
+            InvoiceController,
+        ],
         dependencies={"billing": Provide(provide_billing, sync_to_thread=False)},
     )

@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 
 from arcadia_billing.clock import Clock
 from arcadia_billing.commands.catalog import CatalogCommands
+from arcadia_billing.commands.invoices import InvoiceQueries
 from arcadia_billing.commands.ledger import LedgerCommands
 from arcadia_billing.commands.subscriptions import SubscriptionCommands
 
@@ -19,6 +20,7 @@ class Billing:
     catalog: CatalogCommands
     subscriptions: SubscriptionCommands
     ledger: LedgerCommands
+    invoices: InvoiceQueries
     clock: Clock
 
     def now(self) -> datetime:
