@@ -27,7 +27,7 @@ from arcadia_contracts.events.platform import (
     TenantSuspended,
 )
 from arcadia_platform.topicnames import TopicNames
-from arcadia_testing.plugin import eventually, publish, unique
+from arcadia_testing.plugin import SERVICE_CREDENTIAL, eventually, publish, unique
 from arcadia_testing.stack import Stack
 from tests.saga.conftest import PATIENT
 
@@ -180,7 +180,9 @@ async def test_billing_killed_in_the_middle_of_a_close_closes_nothing_twice(
 ) -> None:
     tenant = unique("crash").replace("_", "-")
     deployments = [str(uuid.uuid4()) for _ in range(3)]
-    async with httpx.AsyncClient(base_url=f"{stack.url('billing')}/internal/v1") as billing:
+    async with httpx.AsyncClient(
+        base_url=f"{stack.url('billing')}/internal/v1", headers=SERVICE_CREDENTIAL
+    ) as billing:
         for deployment in deployments:
             body = {"tenant_id": tenant, "deployment_id": deployment, "plan_code": "studio"}
             answer = await billing.post("/subscriptions", json={**body, "actor": "t"})
