@@ -16,6 +16,8 @@ from aiokafka.errors import KafkaConnectionError, NodeNotReadyError, RequestTime
 
 from arcadia_contracts.topics import ALL_TOPICS
 from arcadia_ops.places import SERVICES, Places
+from arcadia_platform.audit.report import GroupLag as GroupLag
+from arcadia_platform.audit.report import PartitionLag as PartitionLag
 
 
 @dataclass(frozen=True)
@@ -24,27 +26,6 @@ class PartitionOffsets:
     partition: int
     start: int
     end: int
-
-
-@dataclass(frozen=True)
-class PartitionLag:
-    topic: str
-    partition: int
-    committed: int
-    end: int
-    lag: int
-
-
-@dataclass(frozen=True)
-class GroupLag:
-    """A service's consumer group: its state (Stable, Empty...), live members and lag."""
-
-    service: str
-    group: str
-    state: str
-    members: int
-    lag: int
-    partitions: list[PartitionLag]
 
 
 T = TypeVar("T")
