@@ -32,6 +32,8 @@ from arcadia_api.http.tokens import TokenVerifier, refuse_insecure
 from arcadia_api.http.validation import check_request_body
 from arcadia_api.inventory.client import InventoryClient
 from arcadia_api.inventory.controllers import OperationsController
+from arcadia_api.ops.collect import AuditUpstreams
+from arcadia_api.ops.controllers import OpsController
 from arcadia_api.saga import routes as saga_routes
 from arcadia_api.saga.controllers import SagaController
 from arcadia_api.saga.handlers import SagaReactions
@@ -74,9 +76,10 @@ def create_app(settings: ApiSettings) -> Litestar:
     # One connection pool per upstream for the app's life; no I/O until the first call.
     billing = BillingClient.of(settings)
     inventory = InventoryClient.of(settings)
+    audit = AuditUpstreams(settings)
     app = service_app(
         runtime,
-        [api_router(settings, runtime, verifier, billing, inventory)],
+        [api_router(settings, runtime, verifier, billing, inventory, audit)],
         exception_handlers={Exception: handle_exception},
         before_request=check_request_body,
         request_max_body_size=settings.max_body_bytes,
@@ -84,7 +87,7 @@ def create_app(settings: ApiSettings) -> Litestar:
         internal_middleware=[DefineMiddleware(BearerAuthMiddleware, verifier=verifier)],
         internal_guards=[operator_only],
         openapi_config=openapi_config(),
-        on_shutdown=[billing.aclose, inventory.aclose],
+        on_shutdown=[billing.aclose, inventory.aclose, audit.aclose],
     )
     document_strict_bodies(app.openapi_schema)
     if settings.write_rate_per_s > 0:
@@ -98,6 +101,7 @@ def api_router(
     verifier: TokenVerifier,
     billing: BillingClient,
     inventory: InventoryClient,
+    audit: AuditUpstreams,
 ) -> Router:
     """/api/v1: every feature's controllers behind the bearer token and the write limits."""
     idempotency = gateway_idempotency(runtime, ttl_s=settings.idempotency_ttl_s)
@@ -114,6 +118,12 @@ def api_router(
     def provide_inventory() -> InventoryClient:
         return inventory
 
+    def provide_audit() -> AuditUpstreams:
+        return audit
+
+    def provide_settings() -> ApiSettings:
+        return settings
+
     return Router(
         path="/api/v1",
         route_handlers=[
@@ -124,6 +134,7 @@ def api_router(
             CatalogController,
             BillingController,
             OperationsController,
+            OpsController,
         ],
         middleware=[DefineMiddleware(BearerAuthMiddleware, verifier=verifier)],
         guards=write_limits(settings),
@@ -135,6 +146,8 @@ def api_router(
             "idempotent": Provide(provide_post, sync_to_thread=False),
             "billing": Provide(provide_billing, sync_to_thread=False),
             "inventory": Provide(provide_inventory, sync_to_thread=False),
+            "audit_upstreams": Provide(provide_audit, sync_to_thread=False),
+            "settings": Provide(provide_settings, sync_to_thread=False),
         },
     )
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 
+from arcadia_billing.adapters.audit import audit_facts
 from arcadia_billing.adapters.publisher import Publisher
 from arcadia_billing.clock import Clock, system_clock
 from arcadia_billing.commands import Transactions
@@ -42,5 +43,6 @@ def create_app(settings: BillingSettings, *, clock: Clock = system_clock) -> Lit
         runtime,
         [internal_api(billing)],
         exception_handlers={Exception: EXCEPTION_HANDLER},
+        audit_facts=audit_facts,
         openapi_config=OpenAPIConfig(title="Arcadia billing (internal API)", version="1.0.0"),
     )

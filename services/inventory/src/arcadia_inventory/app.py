@@ -7,6 +7,7 @@ from pathlib import Path
 from litestar import Litestar, Router
 from litestar.di import Provide
 
+from arcadia_inventory.adapters.audit import audit_facts
 from arcadia_inventory.adapters.publisher import OutboxPublisher
 from arcadia_inventory.adapters.queries import InventoryQueries
 from arcadia_inventory.config import InventorySettings
@@ -39,4 +40,9 @@ def create_app(settings: InventorySettings) -> Litestar:
             "settings": Provide(provide_settings, sync_to_thread=False),
         },
     )
-    return service_app(runtime, [internal], exception_handlers={Exception: EXCEPTION_HANDLER})
+    return service_app(
+        runtime,
+        [internal],
+        exception_handlers={Exception: EXCEPTION_HANDLER},
+        audit_facts=audit_facts,
+    )
