@@ -15,12 +15,15 @@ from arcadia_billing.commands.catalog import CatalogCommands
 from arcadia_billing.commands.ledger import LedgerCommands
 from arcadia_billing.commands.subscriptions import SubscriptionCommands
 from arcadia_billing.config import BillingSettings
+from arcadia_billing.handlers.projections import PROJECTIONS
 from arcadia_billing.handlers.routes import ROUTES
 from arcadia_billing.http import internal_api
 from arcadia_billing.http.facade import Billing
 from arcadia_billing.http.problems import EXCEPTION_HANDLER
 from arcadia_platform.consumer import Routes
 from arcadia_platform.http import service_app
+from arcadia_platform.rebuild import Rebuilds
+from arcadia_platform.rebuild_http import rebuild_router
 from arcadia_platform.runtime import ServiceRuntime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -41,7 +44,7 @@ def create_app(settings: BillingSettings, *, clock: Clock = system_clock) -> Lit
     )
     return service_app(
         runtime,
-        [internal_api(billing)],
+        [internal_api(billing), rebuild_router(Rebuilds(runtime, PROJECTIONS))],
         exception_handlers={Exception: EXCEPTION_HANDLER},
         audit_facts=audit_facts,
         openapi_config=OpenAPIConfig(title="Arcadia billing (internal API)", version="1.0.0"),

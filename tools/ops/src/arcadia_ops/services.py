@@ -70,3 +70,27 @@ async def subscribe(
         places, "billing", "POST", "/internal/v1/subscriptions", json=body
     )
     return result
+
+
+REBUILDS = "/internal/v1/rebuilds"
+
+
+async def rebuildable(places: Places, service: str) -> list[str]:
+    """The projections a service can rebuild (none if it has no rebuilds or cannot be reached)."""
+    try:
+        body = await _call(places, service, "GET", f"{REBUILDS}/")
+    except ServiceError:
+        return []
+    return [p["name"] for p in body["projections"]]
+
+
+async def start_rebuild(places: Places, service: str, name: str, *, swap: bool) -> dict[str, Any]:
+    found: dict[str, Any] = await _call(
+        places, service, "POST", f"{REBUILDS}/{name}", json={"swap": swap}
+    )
+    return found
+
+
+async def rebuild_progress(places: Places, service: str, name: str) -> dict[str, Any]:
+    found: dict[str, Any] = await _call(places, service, "GET", f"{REBUILDS}/{name}")
+    return found
