@@ -37,6 +37,7 @@ from arcadia_api.ops.controllers import OpsController
 from arcadia_api.saga import routes as saga_routes
 from arcadia_api.saga.controllers import SagaController
 from arcadia_api.saga.handlers import SagaReactions
+from arcadia_api.saga.schemas import AbortSaga
 from arcadia_api.saga.timer import SagaDeadlines
 from arcadia_api.subscriptions.controllers import SubscriptionController
 from arcadia_api.tenants.controllers import TenantController
@@ -179,6 +180,7 @@ def document_strict_bodies(openapi: OpenAPI) -> None:
         CreateDeployment,
         TransitionRequest,
         BillingOverrideRequest,
+        AbortSaga,
         *REQUEST_BODIES,
     )
     for struct in strict:

@@ -94,3 +94,12 @@ async def start_rebuild(places: Places, service: str, name: str, *, swap: bool) 
 async def rebuild_progress(places: Places, service: str, name: str) -> dict[str, Any]:
     found: dict[str, Any] = await _call(places, service, "GET", f"{REBUILDS}/{name}")
     return found
+
+
+async def abort_saga(places: Places, saga_id: str, reason: str | None) -> dict[str, Any]:
+    """The gateway's operator abort (it owns the saga record and announces the abort)."""
+    body = {"reason": reason} if reason else {}
+    found: dict[str, Any] = await _call(
+        places, "api", "POST", f"/api/v1/sagas/{saga_id}/abort", json=body
+    )
+    return found
