@@ -80,23 +80,30 @@ class Rebuild:
     async def _run(self) -> None:
         # A connection of its own: the pool's stay as the live handlers left them.
         self._conn = await asyncpg.connect(self._runtime.settings.database_url)
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._runtime.settings.kafka_bootstrap_servers,
-            enable_auto_commit=False,
-        )
         try:
+            # One rebuild of a projection at a time, across every instance of the service.
+            if not await self._conn.fetchval(
+                "SELECT pg_try_advisory_lock(hashtext($1))", self._shadow
+            ):
+                raise RuntimeError(f"{self._projection.name} is being rebuilt by another instance")
             await self._create_shadow()
+            consumer = AIOKafkaConsumer(
+                bootstrap_servers=self._runtime.settings.kafka_bootstrap_servers,
+                enable_auto_commit=False,
+            )
             await consumer.start()
-            tps = await self._partitions()
-            consumer.assign(tps)
-            await consumer.seek_to_beginning(*tps)
-            starts = await consumer.beginning_offsets(tps)
-            ends = await consumer.end_offsets(tps)
-            self.progress.events_total = sum(ends[tp] - starts[tp] for tp in tps)
-            await self._read_until(consumer, ends, in_transaction=False)
-            await self._finish(consumer, tps)
+            try:
+                tps = await self._partitions()
+                consumer.assign(tps)
+                await consumer.seek_to_beginning(*tps)
+                starts = await consumer.beginning_offsets(tps)
+                ends = await consumer.end_offsets(tps)
+                self.progress.events_total = sum(ends[tp] - starts[tp] for tp in tps)
+                await self._read_until(consumer, ends, in_transaction=False)
+                await self._finish(consumer, tps)
+            finally:
+                await consumer.stop()
         finally:
-            await consumer.stop()
             await self._conn.close()
 
     async def _partitions(self) -> list[TopicPartition]:
