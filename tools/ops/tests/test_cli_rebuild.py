@@ -10,7 +10,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from arcadia_testing.ops import arcadia_json
+from arcadia_testing.ops import arcadia, arcadia_json
 from arcadia_testing.plugin import eventually, unique
 from arcadia_testing.stack import Stack
 
@@ -102,6 +102,11 @@ async def test_a_rebuilt_projection_equals_the_live_one(stack: Stack) -> None:
         after = await rows(stack, "deployments")
         assert uuid.UUID(deployment) in {r[0] for r in after}
         assert len(after) == 4
+
+        human = await arcadia(stack, "rebuild", "billing.tenants")
+        assert human.exit_code == 0, human.output
+        assert "billing.tenants" in human.stdout
+        assert "swapped in" in human.stdout
 
         code, unknown = await arcadia_json(stack, "rebuild", "nothing")
         assert (code, unknown["status"]) == (1, "failed")

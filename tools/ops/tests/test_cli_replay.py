@@ -10,7 +10,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from arcadia_testing.ops import arcadia_json
+from arcadia_testing.ops import arcadia, arcadia_json
 from arcadia_testing.plugin import eventually, unique
 from arcadia_testing.stack import SERVICES, Stack
 
@@ -76,6 +76,11 @@ async def test_rewinding_every_group_to_zero_changes_nothing(stack: Stack) -> No
 
         for service in SERVICES:
             stack.processes[service].stop()
+        human = await arcadia(
+            stack, "replay", "--service", "billing", "--from-beginning", "--dry-run"
+        )
+        assert human.exit_code == 0, human.output
+        assert "would rewind" in human.stdout
         moved: dict[str, int] = {}
         for service in ("billing", "inventory", "provisioner"):
             code, done = await arcadia_json(
