@@ -43,7 +43,7 @@ FUNCTIONS_KEPT: dict[str, str] = {
     "tools/ops/src/arcadia_ops/cli/topics.py::topics": (
         "a typer command: most of its lines are option declarations and the table layout"
     ),
-    "tools/ops/src/arcadia_ops/invariants.py::find_violations": (
+    "libs/platform/src/arcadia_platform/audit/invariants.py::find_violations": (
         "one pass over the world's joins; each check is a few lines over the same indexes"
     ),
 }

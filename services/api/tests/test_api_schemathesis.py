@@ -33,6 +33,9 @@ from arcadia_testing.plugin import eventually, publish, unique
 from arcadia_testing.upstreams import GatewayStack
 
 EXAMPLES = 50  # per operation, mode and variant: about 2500 requests, ~25 s
+# The operators' audit asks the provisioner too, which this stack does not run: its answer here
+# is a 503 problem by design. It is tested on a whole stack (tools/ops/tests).
+NOT_FUZZED = {"GET /api/v1/ops/audit"}
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -65,6 +68,8 @@ def fuzz(gw: Gateway, headers: dict[str, str], known: Known) -> Counter[tuple[st
         assert isinstance(result, Ok), result
         operation = result.ok()
         label = f"{operation.method.upper()} {operation.path}"
+        if label in NOT_FUZZED:
+            continue
         variants: list[dict[str, Any]] = [{}, *known.variants.get(label, [])]
         if "{deployment_id}" in operation.path:
             variants.append({"path_parameters": {"deployment_id": known.deployment_id}})
@@ -124,7 +129,7 @@ async def test_schemathesis_finds_no_5xx_and_no_schema_violation(stack: GatewayS
         for method in item
         if method in methods
     }
-    assert operations == documented
+    assert operations == documented - NOT_FUZZED
     # Every operation was driven to success at least once, not only to its error paths; but
     # for one invoice: none exists here (no period ends on the real clock during the session).
     # tests/saga/test_billing_cycle.py reads invoices, with billing's clock moved.
@@ -181,6 +186,18 @@ async def known_things(api: httpx.AsyncClient, operator: dict[str, str]) -> Know
         assert created.status_code == 201, created.text
         ids.append(created.json()["id"])
     plain, subscribed, fresh = ids
+    # No provisioner runs here: a provisioning saga stays running (until its deadline), so the
+    # operators' abort has one to abort.
+    provisioning = {
+        "slug": "fuzz-saga",
+        "provision": True,
+        "region": "fra1",
+        "size": "s-1vcpu-1gb",
+        "plan_code": "studio",
+    }
+    started = await api.post("/deployments", json=provisioning, headers=operator)
+    assert started.status_code == 202, started.text
+    running_saga = started.json()["saga_id"]
     studio = {"plan_code": "studio"}
     answer = await api.post(f"/deployments/{subscribed}/subscribe", json=studio, headers=operator)
     assert answer.status_code == 201, answer.text
@@ -213,5 +230,8 @@ async def known_things(api: httpx.AsyncClient, operator: dict[str, str]) -> Know
                 {"path_parameters": {"code": plan, "version": 1}}
             ],
             f"POST {base}/addons/{{code}}/prices": [{"path_parameters": {"code": addon}}],
+            f"POST {base}/sagas/{{saga_id}}/abort": [
+                {"path_parameters": {"saga_id": running_saga}, "body": {"reason": "fuzz"}}
+            ],
         },
     )

@@ -5,68 +5,16 @@ show the lag of a stopped consumer; `saga list`/`saga show` tell a saga's story.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
-import pytest
-from typer.testing import CliRunner, Result
 
-from arcadia_ops.cli import app
-from arcadia_testing.gateway import TEST_SECRET
-from arcadia_testing.plugin import Infra, ServiceProcess, eventually, unique
-from arcadia_testing.stack import (
-    BASE_DOMAIN,
-    PROVIDER_TOKEN,
-    SERVICES,
-    Stack,
-    drop_stack,
-    start_stack,
-)
-
-runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-async def stack(infra: Infra, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
-    logs = tmp_path_factory.mktemp("ops-logs")
-
-    def make(args: list[str], env: dict[str, str], name: str) -> ServiceProcess:
-        return ServiceProcess(args, env, Path(logs) / f"{name}.log")
-
-    # A stopped consumer's partitions are handed back sooner when it restarts.
-    running = await start_stack(
-        infra, make, env={"ARCADIA_ALL_CONSUMER_SESSION_TIMEOUT_MS": "6000"}
-    )
-    yield running
-    await drop_stack(infra, running)
-
-
-def cli_env(stack: Stack) -> dict[str, str]:
-    """What an operator's shell next to this stack would hold."""
-    env = {
-        "KAFKA_BOOTSTRAP_SERVERS": stack.infra.kafka,
-        "ARCADIA_OPS_TOPIC_NAMESPACE": stack.namespace,
-        "ARCADIA_OPS_PROVIDER_URL": stack.sim,
-        "ARCADIA_OPS_PROVIDER_TOKEN": PROVIDER_TOKEN,
-        "ARCADIA_OPS_BASE_DOMAIN": BASE_DOMAIN,
-        "ARCADIA_API_JWT_SECRET": TEST_SECRET,
-        "COLUMNS": "250",  # Rich folds table cells to the terminal's width
-    }
-    for service in SERVICES:
-        env[f"ARCADIA_{service.upper()}_DATABASE_URL"] = stack.databases[service]
-        env[f"ARCADIA_{service.upper()}_HTTP_PORT"] = str(stack.ports[service])
-    return env
-
-
-async def arcadia(stack: Stack, *args: str) -> Result:
-    # The CLI runs its own event loop: off this test's loop, in a thread.
-    return await asyncio.to_thread(runner.invoke, app, list(args), env=cli_env(stack))
+from arcadia_testing.ops import arcadia
+from arcadia_testing.plugin import eventually, unique
+from arcadia_testing.stack import SERVICES, Stack
 
 
 async def audit(stack: Stack, *args: str) -> tuple[int, dict[str, Any]]:

@@ -12,6 +12,7 @@ from litestar.datastructures import State
 from litestar.response import Response
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
+from arcadia_platform.audit.facts import AuditFacts, audit_facts_router
 from arcadia_platform.outbox_http import parked_outbox_router
 from arcadia_platform.problems import exception_handler
 from arcadia_platform.runtime import ServiceRuntime
@@ -77,13 +78,17 @@ def service_app(
     *,
     internal_guards: Sequence[Any] = (),
     internal_middleware: Sequence[Any] = (),
+    audit_facts: AuditFacts | None = None,
     **litestar_options: Any,
 ) -> Litestar:
-    """A Litestar app whose lifespan starts and stops `runtime`, with /health, /ready and the
-    parked outbox rows (/internal/v1/outbox/parked, behind `internal_guards`/`_middleware`).
+    """A Litestar app whose lifespan starts and stops `runtime`, with /health, /ready, the
+    parked outbox rows (/internal/v1/outbox/parked) and the audit's facts
+    (/internal/v1/audit/facts: the outbox plus `audit_facts`), the last two behind
+    `internal_guards`/`_middleware`.
 
-    Every route under `/internal/` (the service's own and the outbox's) needs a service
-    credential from `settings.internal_callers` (see service_auth.py); /health and /ready do not.
+    Every route under `/internal/` (the service's own, the outbox's and the audit's) needs a
+    service credential from `settings.internal_callers` (see service_auth.py); /health and
+    /ready do not.
     """
     settings = runtime.settings
     refuse_development_callers(
@@ -103,6 +108,7 @@ def service_app(
             health,
             ready,
             parked_outbox_router(guards=internal_guards, middleware=internal_middleware),
+            audit_facts_router(audit_facts, guards=internal_guards, middleware=internal_middleware),
             *(route_handlers or []),
         ],
         lifespan=[lifespan],

@@ -77,6 +77,7 @@ async def start_gateway(
         "ARCADIA_API_RELAY_POLL_INTERVAL_S": "0.1",
         "ARCADIA_API_BILLING_URL": billing_url or closed_url(),
         "ARCADIA_API_INVENTORY_URL": inventory_url or closed_url(),
+        "ARCADIA_API_PROVISIONER_URL": closed_url(),
         "KAFKA_BOOTSTRAP_SERVERS": kafka,
         **(extra_env or {}),
     }

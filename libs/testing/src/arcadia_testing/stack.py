@@ -215,6 +215,7 @@ def _service_env(service: str, stack: Stack, common: Mapping[str, str]) -> dict[
             "ARCADIA_API_JWT_SECRET": TEST_SECRET,
             "ARCADIA_API_BILLING_URL": f"http://127.0.0.1:{ports['billing']}",
             "ARCADIA_API_INVENTORY_URL": f"http://127.0.0.1:{ports['inventory']}",
+            "ARCADIA_API_PROVISIONER_URL": f"http://127.0.0.1:{ports['provisioner']}",
         }
     if service == "billing":
         # The billing cycle runs on the real clock; off unless a module's env turns it on.

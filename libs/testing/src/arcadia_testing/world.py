@@ -131,6 +131,16 @@ class StackWorld:
             await consumer.stop()
             await admin.close()
 
+    async def committed_offsets(self, service: str) -> dict[tuple[str, int], int]:
+        """The offsets the service's consumer group has committed, per (topic, partition)."""
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.infra.kafka)
+        await admin.start()
+        try:
+            committed = await admin.list_consumer_group_offsets(f"{self.namespace}.{service}")
+        finally:
+            await admin.close()
+        return {(tp.topic, tp.partition): meta.offset for tp, meta in committed.items()}
+
     async def rewind_consumer_group(self, service: str) -> None:
         """Commit offset 0 on every partition the (stopped) service's group has read: its
         next start replays every topic from the beginning."""

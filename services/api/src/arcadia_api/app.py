@@ -34,9 +34,12 @@ from arcadia_api.http.tokens import TokenVerifier, refuse_insecure
 from arcadia_api.http.validation import check_request_body
 from arcadia_api.inventory.client import InventoryClient
 from arcadia_api.inventory.controllers import InventoryController, OperationsController
+from arcadia_api.ops.collect import AuditUpstreams
+from arcadia_api.ops.controllers import OpsController
 from arcadia_api.saga import routes as saga_routes
 from arcadia_api.saga.controllers import SagaController
 from arcadia_api.saga.handlers import SagaReactions
+from arcadia_api.saga.schemas import AbortSaga
 from arcadia_api.saga.timer import SagaDeadlines
 from arcadia_api.subscriptions.controllers import SubscriptionController
 from arcadia_api.tenants.controllers import TenantController
@@ -61,9 +64,10 @@ def create_app(settings: ApiSettings) -> Litestar:
     # One connection pool per upstream for the app's life; no I/O until the first call.
     billing = BillingClient.of(settings)
     inventory = InventoryClient.of(settings)
+    audit = AuditUpstreams(settings)
     app = service_app(
         runtime,
-        [api_router(settings, runtime, verifier, billing, inventory), *docs_routes()],
+        [api_router(settings, runtime, verifier, billing, inventory, audit), *docs_routes()],
         exception_handlers={Exception: handle_exception},
         before_request=check_request_body,
         request_max_body_size=settings.max_body_bytes,
@@ -71,7 +75,7 @@ def create_app(settings: ApiSettings) -> Litestar:
         internal_middleware=[DefineMiddleware(BearerAuthMiddleware, verifier=verifier)],
         internal_guards=[operator_only],
         openapi_config=openapi_config(),
-        on_shutdown=[billing.aclose, inventory.aclose],
+        on_shutdown=[billing.aclose, inventory.aclose, audit.aclose],
     )
     document_strict_bodies(app.openapi_schema)
     document_examples(app.openapi_schema)
@@ -86,6 +90,7 @@ def api_router(
     verifier: TokenVerifier,
     billing: BillingClient,
     inventory: InventoryClient,
+    audit: AuditUpstreams,
 ) -> Router:
     """/api/v1: every feature's controllers behind the bearer token and the write limits."""
     idempotency = gateway_idempotency(runtime, ttl_s=settings.idempotency_ttl_s)
@@ -102,6 +107,12 @@ def api_router(
     def provide_inventory() -> InventoryClient:
         return inventory
 
+    def provide_audit() -> AuditUpstreams:
+        return audit
+
+    def provide_settings() -> ApiSettings:
+        return settings
+
     return Router(
         path="/api/v1",
         route_handlers=[
@@ -114,6 +125,7 @@ def api_router(
             InventoryController,
             InvoiceController,
             OperationsController,
+            OpsController,
         ],
         middleware=[DefineMiddleware(BearerAuthMiddleware, verifier=verifier)],
         guards=write_limits(settings),
@@ -125,6 +137,8 @@ def api_router(
             "idempotent": Provide(provide_post, sync_to_thread=False),
             "billing": Provide(provide_billing, sync_to_thread=False),
             "inventory": Provide(provide_inventory, sync_to_thread=False),
+            "audit_upstreams": Provide(provide_audit, sync_to_thread=False),
+            "settings": Provide(provide_settings, sync_to_thread=False),
         },
     )
 
@@ -156,6 +170,7 @@ def document_strict_bodies(openapi: OpenAPI) -> None:
         CreateDeployment,
         TransitionRequest,
         BillingOverrideRequest,
+        AbortSaga,
         *REQUEST_BODIES,
     )
     for struct in strict:

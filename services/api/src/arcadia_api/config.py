@@ -85,9 +85,20 @@ class ApiSettings(ServiceSettings):
     # `X-Arcadia-Service: api:<secret>`, and they list it as caller `api` in their
     # `ARCADIA_<S>_INTERNAL_CALLERS`. The built-in one is refused outside development.
     internal_secret: str = DEV_SERVICE_SECRET
+    provisioner_url: str = "http://127.0.0.1:8002"
+    """The provisioner's internal API (only the operators' audit calls it: the provider's droplets
+    and DNS records, read with the provisioner's own credentials; within `drift_timeout_s`)."""
     upstream_timeout_s: float = Field(default=5.0, gt=0, le=120)
     """How long one call to billing or inventory may take (seconds); then a 504 problem."""
     drift_timeout_s: float = Field(default=60.0, gt=0, le=600)
     """How long the drift report may take (seconds): inventory reads the whole provider account for
     it.
     """
+    # The operators' audit (GET /api/v1/ops/audit), as `arcadia audit` judges it.
+    audit_lag_bound: int = Field(default=1000, ge=0)
+    """A consumer group further behind than this many records is a finding (any lag is, when the
+    group has no live member)."""
+    audit_outbox_bound_s: float = Field(default=60.0, gt=0)
+    """An outbox row unsent (and not parked) for longer than this is a finding (seconds)."""
+    audit_saga_grace_s: float = Field(default=5.0, ge=0)
+    """How long past its deadline an open saga may still be before it is a finding (seconds)."""

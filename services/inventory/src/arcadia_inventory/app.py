@@ -8,6 +8,7 @@ import asyncpg
 from litestar import Litestar, Router
 from litestar.di import Provide
 
+from arcadia_inventory.adapters.audit import audit_facts
 from arcadia_inventory.adapters.cloud import Cloud, cloud_client
 from arcadia_inventory.adapters.publisher import OutboxPublisher
 from arcadia_inventory.adapters.queries import InventoryQueries
@@ -72,4 +73,5 @@ def create_app(settings: InventorySettings) -> Litestar:
         [internal],
         exception_handlers={Exception: EXCEPTION_HANDLER},
         on_shutdown=[client.aclose],
+        audit_facts=audit_facts,
     )

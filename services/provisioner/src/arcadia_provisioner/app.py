@@ -10,6 +10,7 @@ from arcadia_platform.consumer import Routes
 from arcadia_platform.digitalocean import DigitalOceanClient, DigitalOceanConfig
 from arcadia_platform.http import service_app
 from arcadia_platform.runtime import ServiceRuntime
+from arcadia_provisioner.adapters.audit import provider_facts
 from arcadia_provisioner.config import ProvisionerSettings
 from arcadia_provisioner.handlers.routes import ROUTES
 from arcadia_provisioner.worker import JobWorker
@@ -52,4 +53,8 @@ def create_app(settings: ProvisionerSettings) -> Litestar:
             workers.remove(worker)
 
     runtime.background.append(run_worker)
-    return service_app(runtime, on_shutdown=[cloud.aclose])
+    return service_app(
+        runtime,
+        on_shutdown=[cloud.aclose],
+        audit_facts=provider_facts(cloud, settings.base_domain),
+    )

@@ -4,13 +4,14 @@ rows the relay parked (read-only, straight from the service's database)."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 import asyncpg
 
 from arcadia_ops.collect import READ_ONLY
 from arcadia_ops.places import SERVICES, Places
+from arcadia_platform.audit.report import Backlog, Parked
+
+__all__ = ["Backlog", "Parked", "backlogs", "parked_rows"]
 
 BACKLOG = """
 SELECT count(*) FILTER (WHERE parked_at IS NULL) AS unsent,
@@ -24,27 +25,6 @@ SELECT id, topic, encode(key, 'escape') AS key, headers->>'event-type' AS event_
        created_at, parked_at, park_reason, park_count
 FROM outbox WHERE sent_at IS NULL AND parked_at IS NOT NULL ORDER BY id
 """
-
-
-@dataclass(frozen=True)
-class Backlog:
-    service: str
-    unsent: int
-    oldest_unsent_age: timedelta | None
-    parked: int
-
-
-@dataclass(frozen=True)
-class Parked:
-    service: str
-    id: int
-    topic: str
-    key: str | None
-    event_type: str | None
-    created_at: datetime
-    parked_at: datetime
-    park_reason: str | None
-    park_count: int
 
 
 async def _fetch(url: str, sql: str) -> list[asyncpg.Record]:

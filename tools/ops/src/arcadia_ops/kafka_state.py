@@ -3,19 +3,17 @@ committed offsets, members and lag (end offset less committed offset)."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from functools import partial
-from typing import TypeVar
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.errors import KafkaConnectionError, NodeNotReadyError, RequestTimedOutError
 
 from arcadia_contracts.topics import ALL_TOPICS
 from arcadia_ops.places import SERVICES, Places
+from arcadia_platform.audit.lag import lag_of, patiently
+from arcadia_platform.audit.report import GroupLag, PartitionLag
 
 
 @dataclass(frozen=True)
@@ -26,43 +24,7 @@ class PartitionOffsets:
     end: int
 
 
-@dataclass(frozen=True)
-class PartitionLag:
-    topic: str
-    partition: int
-    committed: int
-    end: int
-    lag: int
-
-
-@dataclass(frozen=True)
-class GroupLag:
-    """A service's consumer group: its state (Stable, Empty...), live members and lag."""
-
-    service: str
-    group: str
-    state: str
-    members: int
-    lag: int
-    partitions: list[PartitionLag]
-
-
-T = TypeVar("T")
-# A busy broker may not take a new connection at once; the admin client does not wait for one.
-TRANSIENT = (NodeNotReadyError, KafkaConnectionError, RequestTimedOutError)
-ATTEMPTS = 5
-
-
-async def patiently(call: Callable[[], Awaitable[T]]) -> T:
-    """`call()`, tried again (0.2, 0.4, 0.8, 1.6 s later) while the broker is not ready for it."""
-    for attempt in range(1, ATTEMPTS + 1):
-        try:
-            return await call()
-        except TRANSIENT:
-            if attempt == ATTEMPTS:
-                raise
-            await asyncio.sleep(0.1 * 2**attempt)
-    raise AssertionError("unreachable")
+__all__ = ["GroupLag", "PartitionLag", "PartitionOffsets", "group_lags", "kafka", "patiently"]
 
 
 @asynccontextmanager
@@ -108,37 +70,5 @@ async def topic_offsets(places: Places) -> list[PartitionOffsets]:
 
 async def group_lags(places: Places, services: tuple[str, ...] = SERVICES) -> list[GroupLag]:
     """Each service's group (named after the service, in the namespace) and its lag."""
-    names = places.names
-    found: list[GroupLag] = []
     async with kafka(places) as (admin, consumer):
-        for service in services:
-            group = names.group(service)
-            committed = await patiently(partial(admin.list_consumer_group_offsets, group))
-            (response,) = await patiently(partial(admin.describe_consumer_groups, [group]))
-            (described,) = response.to_object()["groups"]
-            tps = [tp for tp, meta in committed.items() if meta.offset >= 0]
-            ends = await consumer.end_offsets(tps) if tps else {}
-            partitions = sorted(
-                (
-                    PartitionLag(
-                        names.logical(tp.topic),
-                        tp.partition,
-                        committed[tp].offset,
-                        ends[tp],
-                        max(0, ends[tp] - committed[tp].offset),
-                    )
-                    for tp in tps
-                ),
-                key=lambda p: (p.topic, p.partition),
-            )
-            found.append(
-                GroupLag(
-                    service=service,
-                    group=group,
-                    state=described["state"],
-                    members=len(described["members"]),
-                    lag=sum(p.lag for p in partitions),
-                    partitions=partitions,
-                )
-            )
-    return found
+        return [await lag_of(admin, consumer, places.names, s) for s in services]

@@ -110,3 +110,36 @@ async def drift_scan(places: Places) -> dict[str, Any]:
 async def drift_scan_status(places: Places, scan_id: str) -> dict[str, Any]:
     result: dict[str, Any] = await _call(places, "inventory", "GET", f"{DRIFT}/scans/{scan_id}")
     return result
+
+
+REBUILDS = "/internal/v1/rebuilds"
+
+
+async def rebuildable(places: Places, service: str) -> list[str]:
+    """The projections a service can rebuild (none if it has no rebuilds or cannot be reached)."""
+    try:
+        body = await _call(places, service, "GET", f"{REBUILDS}/")
+    except ServiceError:
+        return []
+    return [p["name"] for p in body["projections"]]
+
+
+async def start_rebuild(places: Places, service: str, name: str, *, swap: bool) -> dict[str, Any]:
+    found: dict[str, Any] = await _call(
+        places, service, "POST", f"{REBUILDS}/{name}", json={"swap": swap}
+    )
+    return found
+
+
+async def rebuild_progress(places: Places, service: str, name: str) -> dict[str, Any]:
+    found: dict[str, Any] = await _call(places, service, "GET", f"{REBUILDS}/{name}")
+    return found
+
+
+async def abort_saga(places: Places, saga_id: str, reason: str | None) -> dict[str, Any]:
+    """The gateway's operator abort (it owns the saga record and announces the abort)."""
+    body = {"reason": reason} if reason else {}
+    found: dict[str, Any] = await _call(
+        places, "api", "POST", f"/api/v1/sagas/{saga_id}/abort", json=body
+    )
+    return found

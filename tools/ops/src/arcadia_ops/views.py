@@ -1,9 +1,33 @@
-"""What the audit reads from each service and from the provider: plain data, no I/O."""
+"""What the audit reads from each service and from the provider: the plain views live in
+`arcadia_platform.audit.views` (the gateway's /api/v1/ops/audit checks the same ones); `Sources`,
+where the CLI reads them, is the CLI's own."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
+
+from arcadia_platform.audit.views import (
+    Deployment,
+    Droplet,
+    OutboxRow,
+    Record,
+    Resource,
+    Saga,
+    Subscription,
+    World,
+)
+
+__all__ = [
+    "Deployment",
+    "Droplet",
+    "OutboxRow",
+    "Record",
+    "Resource",
+    "Saga",
+    "Sources",
+    "Subscription",
+    "World",
+]
 
 
 @dataclass(frozen=True)
@@ -17,84 +41,3 @@ class Sources:
     provider_url: str
     provider_token: str
     base_domain: str
-
-
-@dataclass(frozen=True)
-class Deployment:
-    """The gateway's view: a deployment and whether any provisioning saga ever ran for it."""
-
-    id: str
-    tenant_id: str
-    slug: str
-    state: str
-    provisioned: bool
-
-
-@dataclass(frozen=True)
-class Saga:
-    id: str
-    deployment_id: str
-    kind: str
-    status: str
-    deadline_at: datetime
-
-
-@dataclass(frozen=True)
-class Subscription:
-    id: str
-    deployment_id: str
-    status: str
-
-
-@dataclass(frozen=True)
-class Resource:
-    """An inventory resource; `linked` = it has a current link to its deployment."""
-
-    id: str
-    deployment_id: str
-    status: str
-    provider_id: str
-    linked: bool
-
-
-@dataclass(frozen=True)
-class Droplet:
-    id: int
-    status: str
-    tags: tuple[str, ...]
-    public_ip: str | None
-
-
-@dataclass(frozen=True)
-class Record:
-    """A DNS record of the base domain; `name` is relative to it (`<slug>.<tenant>`)."""
-
-    id: int
-    type: str
-    name: str
-    data: str
-
-
-@dataclass(frozen=True)
-class OutboxRow:
-    service: str
-    id: int
-    key: str | None  # the deployment id, for every event about one
-    created_at: datetime
-    sent_at: datetime | None
-    parked: bool
-
-
-@dataclass
-class World:
-    """Everything the audit collected, at one moment (`now`, the databases' clock)."""
-
-    now: datetime
-    deployments: list[Deployment] = field(default_factory=list)
-    sagas: list[Saga] = field(default_factory=list)
-    subscriptions: list[Subscription] = field(default_factory=list)
-    resources: list[Resource] = field(default_factory=list)
-    droplets: list[Droplet] = field(default_factory=list)
-    records: list[Record] = field(default_factory=list)
-    # Only the rows that matter: unsent and not parked.
-    outbox: list[OutboxRow] = field(default_factory=list)

@@ -1,8 +1,10 @@
-"""The api aborting a provisioning saga itself (deadline or user cancel): record and announce."""
+"""The api aborting a provisioning saga itself (deadline, user cancel or an operator): record and
+announce."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from uuid import UUID
 
 from arcadia_api.deployments.domain import Deployment
 from arcadia_api.http.principal import Principal
@@ -15,6 +17,7 @@ from arcadia_contracts.events.deployments import ProvisioningAborted
 from arcadia_platform.db import Connection
 from arcadia_platform.logs import get_logger
 from arcadia_platform.outbox import Outbox
+from arcadia_platform.problems import ProblemError
 
 log = get_logger(__name__)
 
@@ -66,3 +69,31 @@ async def cancel_provisioning(
         )
         log.info("saga.cancelled_by_user", saga_id=str(saga.id), actor=principal.sub)
     return True
+
+
+async def operator_abort(
+    conn: Connection,
+    outbox: Outbox,
+    saga_id: UUID,
+    principal: Principal,
+    reason: str | None,
+    timeouts: SagaTimeouts,
+) -> Saga:
+    """An operator aborts a running provisioning saga (`arcadia saga abort`): the same abort as a
+    deadline's, announced to every participant. Raises ProblemError 404 / 409."""
+    saga = await sagas.get(conn, saga_id, for_update=True)
+    if saga is None:
+        raise ProblemError(404, f"No saga {saga_id}", slug="saga-not-found")
+    if saga.kind is not SagaKind.PROVISION or saga.status is not SagaStatus.RUNNING:
+        raise ProblemError(
+            409,
+            f"only a running provisioning saga can be aborted; this {saga.kind} saga is"
+            f" {saga.status}",
+            slug="saga-not-abortable",
+        )
+    why = f"aborted by operator {principal.sub}" + (f": {reason}" if reason else "")
+    await abort_and_announce(
+        conn, outbox, saga, saga.current_step, why, datetime.now(UTC), timeouts.compensation
+    )
+    log.info("saga.aborted_by_operator", saga_id=str(saga.id), actor=principal.sub)
+    return saga

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 from uuid import UUID
 
 import msgspec
 
 from arcadia_api.saga.model import Saga
 from arcadia_api.saga.steps import SagaKind, SagaStatus, StepStatus
+
+
+class AbortSaga(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """An operator's abort: why (shown in the saga's reason and every participant's logs)."""
+
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=500)] | None = None
 
 
 class StepView(msgspec.Struct, frozen=True, kw_only=True):

@@ -60,14 +60,7 @@ class LifecycleReactions:
         assert isinstance(changed, DeploymentStateChanged)
         if event.deployment_id is None:
             return
-        newest = await DeploymentProjection(conn).record_state(
-            event.deployment_id,
-            event.tenant_id,
-            changed.to_state,
-            changed.billing_action_suspended,
-            event.occurred_at,
-        )
-        if not newest:
+        if not await project_deployment_state(conn, event):
             log.info("deployment.stale_state", event_id=str(event.event_id), state=changed.to_state)
             return
         target = FOLLOWS_DEPLOYMENT.get(changed.to_state)
@@ -84,15 +77,40 @@ class LifecycleReactions:
         assert isinstance(override, BillingOverrideChanged)
         if event.deployment_id is None:
             return
-        await DeploymentProjection(conn).record_override(
-            event.deployment_id,
-            event.tenant_id,
-            override.billing_action_suspended,
-            event.occurred_at,
-        )
+        await project_billing_override(conn, event)
         log.info(
             "deployment.billing_override",
             deployment_id=str(event.deployment_id),
             suspended=override.billing_action_suspended,
             actor=override.actor,
         )
+
+
+# Billing's view of deployments (the `deployments` table) is written only by these two, from the
+# live handlers above and from `arcadia rebuild deployments` (handlers/projections.py).
+async def project_deployment_state(conn: Connection, event: Envelope) -> bool:
+    """False when a newer state is already known (a stale fact, sent again)."""
+    changed = event.payload
+    assert isinstance(changed, DeploymentStateChanged)
+    if event.deployment_id is None:
+        return False
+    return await DeploymentProjection(conn).record_state(
+        event.deployment_id,
+        event.tenant_id,
+        changed.to_state,
+        changed.billing_action_suspended,
+        event.occurred_at,
+    )
+
+
+async def project_billing_override(conn: Connection, event: Envelope) -> None:
+    override = event.payload
+    assert isinstance(override, BillingOverrideChanged)
+    if event.deployment_id is None:
+        return
+    await DeploymentProjection(conn).record_override(
+        event.deployment_id,
+        event.tenant_id,
+        override.billing_action_suspended,
+        event.occurred_at,
+    )

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import typer
 
-from arcadia_ops.cli import audit, dlq, drift, saga, topics
+from arcadia_ops.cli import audit, dlq, drift, rebuild, replay, saga, topics
 from arcadia_ops.cli.token import token
 
 app = typer.Typer(
@@ -31,6 +31,8 @@ app.command("topics")(topics.topics)
 app.add_typer(topics.outbox_app, name="outbox")
 app.add_typer(saga.app, name="saga")
 app.add_typer(drift.app, name="drift")
+app.command("replay")(replay.replay)
+app.command("rebuild")(rebuild.rebuild)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,4 +1,4 @@
-"""`arcadia saga list --status S [--older-than D]` and `arcadia saga show ID`."""
+"""`arcadia saga list --status S [--older-than D]`, `show ID`, `retry ID --step S` and `abort ID`."""
 
 from __future__ import annotations
 
@@ -10,10 +10,13 @@ from rich.text import Text
 
 from arcadia_ops.cli.common import parse_duration, places
 from arcadia_ops.cli.output import OK, PROBLEM, JsonOption, age, emit_json, fail, out, run, table
+from arcadia_ops.saga_retry import RetryRefused, retry_step
 from arcadia_ops.sagas import STATUSES, list_sagas, timeline
+from arcadia_ops.services import ServiceError, abort_saga
 
 app = typer.Typer(
-    help="Sagas: list them, show one's timeline across the services.", no_args_is_help=True
+    help="Sagas: list them, show one's timeline across the services, retry a step, abort one.",
+    no_args_is_help=True,
 )
 
 # Listing these is listing trouble: the command then exits 1 when it finds any.
@@ -134,3 +137,77 @@ def show(
         )
     )
     raise typer.Exit(OK if s.status != "compensation_failed" else PROBLEM)
+
+
+SagaId = Annotated[str, typer.Argument(help="the saga's id")]
+
+
+def _check_id(saga_id: str) -> None:
+    try:
+        uuid.UUID(saga_id)
+    except ValueError:
+        fail(f"{saga_id!r} is not a saga id")
+
+
+@app.command("retry")
+def retry(
+    saga_id: SagaId,
+    step: Annotated[str, typer.Option("--step", help="e.g. reserve_subscription, point_dns")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="say what would be sent")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Send a running saga's step trigger again, so its performer runs the step's own idempotent
+    handler (the inbox applies it once).
+
+    The trigger is the event of the step before, read from its producer's outbox; if the
+    performer's inbox already took it, nothing is sent and the command exits 1 (the step is
+    stuck elsewhere: see `arcadia saga show`)."""
+    _check_id(saga_id)
+    try:
+        done = run(retry_step(places(), saga_id, step, dry_run=dry_run))
+    except RetryRefused as exc:
+        if as_json:
+            emit_json({"saga_id": saga_id, "step": step, "refused": str(exc)})
+        fail(str(exc), PROBLEM)
+    if as_json:
+        emit_json(done)
+    elif done.handled_at is not None:
+        out.print(
+            f"[yellow]{done.performer} already handled[/yellow] {done.trigger} {done.event_id}"
+            f" at {done.handled_at:%Y-%m-%d %H:%M:%S}: nothing sent;"
+            f" see `arcadia saga show {saga_id}`"
+        )
+    elif done.sent:
+        out.print(
+            f"[green]sent again[/green] {done.trigger} {done.event_id} to {done.topic}"
+            f" [{done.partition}:{done.offset}] for {done.performer} ({step})"
+        )
+    else:
+        out.print(f"would send {done.trigger} {done.event_id} to {done.topic} for {done.performer}")
+    raise typer.Exit(PROBLEM if done.handled_at is not None else OK)
+
+
+@app.command("abort")
+def abort(
+    saga_id: SagaId,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="why (in the saga's record)")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Abort a running provisioning saga through the gateway (POST /api/v1/sagas/ID/abort):
+    every participant undoes its part; the deployment ends cancelled. Exit 1 if refused."""
+    _check_id(saga_id)
+    try:
+        saga = run(abort_saga(places(), saga_id, reason))
+    except ServiceError as exc:
+        if as_json:
+            emit_json({"saga_id": saga_id, "refused": str(exc)})
+        fail(str(exc), PROBLEM)
+    if as_json:
+        emit_json(saga)
+    else:
+        out.print(
+            f"[yellow]aborted[/yellow] saga {saga_id}: {saga['status']} at step"
+            f" {saga['failed_step']}; follow it with `arcadia saga show {saga_id}`"
+        )

@@ -1,0 +1,1 @@
+"""/api/v1/ops: the operators' audit, the same report as `arcadia audit`."""
