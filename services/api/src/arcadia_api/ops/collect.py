@@ -36,11 +36,11 @@ class AuditUpstreams:
     """The three services the audit asks; one connection pool each for the app's life."""
 
     def __init__(self, settings: ApiSettings) -> None:
-        timeout = settings.upstream_timeout_s
-        self.billing = Upstream("billing", settings.billing_url, timeout)
-        self.inventory = Upstream("inventory", settings.inventory_url, timeout)
+        timeout, secret = settings.upstream_timeout_s, settings.internal_secret
+        self.billing = Upstream("billing", settings.billing_url, timeout, secret=secret)
+        self.inventory = Upstream("inventory", settings.inventory_url, timeout, secret=secret)
         # It reads the provider's whole account: drift's longer budget.
-        self.provisioner = Upstream("provisioner", settings.provisioner_url, timeout)
+        self.provisioner = Upstream("provisioner", settings.provisioner_url, timeout, secret=secret)
         self.provider_timeout_s = settings.drift_timeout_s
 
     async def aclose(self) -> None:
