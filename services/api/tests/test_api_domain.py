@@ -13,12 +13,14 @@ from arcadia_api.deployments.domain import (
     DeploymentState,
     InvalidSlugError,
     InvalidTransitionError,
+    SizeNotAllowedError,
     TransitionForbiddenError,
     TrialProvisioningError,
     allowed_targets,
     check_authority,
     check_slug,
     check_transition,
+    decide_size,
     initial_state,
 )
 
@@ -150,3 +152,15 @@ def test_the_systems_own_moves_are_its_to_make() -> None:
 
 def test_only_an_operator_reinstates_a_suspended_deployment() -> None:
     assert AUTHORITY[(S.SUSPENDED, S.ACTIVE)] == frozenset({Authority.OPERATOR})
+
+
+def test_the_plan_decides_the_droplet_size() -> None:
+    assert decide_size(None, "s-1vcpu-1gb", "studio") == "s-1vcpu-1gb"
+    assert decide_size("s-1vcpu-1gb", "s-1vcpu-1gb", "studio") == "s-1vcpu-1gb"
+    # The plan's size unknown here (billing out of reach): the reservation decides later.
+    assert decide_size("s-8vcpu-32gb", None, "studio") == "s-8vcpu-32gb"
+    assert decide_size(None, None, "studio") is None
+    with pytest.raises(SizeNotAllowedError) as refused:
+        decide_size("s-8vcpu-32gb", "s-1vcpu-1gb", "studio")
+    assert refused.value.allowed == ["s-1vcpu-1gb"]
+    assert "studio" in str(refused.value)

@@ -101,11 +101,15 @@ class DeploymentController(Controller):
     async def create_deployment(
         self,
         runtime: ServiceRuntime,
+        billing: BillingClient,
         principal: Principal,
         data: CreateDeployment,
         idempotent: IdempotentPost,
     ) -> Response[Deployment]:
-        """Create a deployment: `active` (or `trial`), or `provisioning` with `provision: true`."""
+        """Create a deployment: `active` (or `trial`), or `provisioning` with `provision: true`.
+        The plan decides the droplet size: a `size` other than the plan's is a 422 listing the
+        allowed ones; a tenant over its quota of live deployments gets a 409."""
+        plan_size = await subscriptions.plan_size(billing, data) if data.provision else None
 
         async def work(conn: Connection) -> Outcome:
             created = await commands.create_deployment(
@@ -115,6 +119,7 @@ class DeploymentController(Controller):
                 data,
                 saga_timeouts(runtime),
                 live_quota=live_quota(runtime),
+                plan_size=plan_size,
             )
             if created.saga_id is not None:
                 started = ProvisioningStarted(

@@ -10,9 +10,14 @@ import msgspec
 from arcadia_api.billing.client import BillingClient
 from arcadia_api.billing.requests import AttachAddonsRequest, ChangePlanRequest, SubscribeRequest
 from arcadia_api.billing.schemas import Attachment, PlanChange, Subscription
-from arcadia_api.deployments.domain import Deployment, DeploymentNotFoundError, DeploymentState
+from arcadia_api.deployments.domain import (
+    DEFAULT_PLAN,
+    Deployment,
+    DeploymentNotFoundError,
+    DeploymentState,
+)
 from arcadia_api.deployments.repository import PostgresDeployments
-from arcadia_api.deployments.schemas import DeploymentDetail
+from arcadia_api.deployments.schemas import CreateDeployment, DeploymentDetail
 from arcadia_api.http.principal import Principal
 from arcadia_api.http.upstream import UpstreamFailedError, UpstreamRefusedError
 from arcadia_platform.db import Connection
@@ -78,6 +83,16 @@ async def attach_addons(
 ) -> Attachment:
     deployment = await billable_deployment(conn, principal, deployment_id)
     return await billing.attach_addons(deployment, request, principal.sub)
+
+
+async def plan_size(billing: BillingClient, request: CreateDeployment) -> str | None:
+    """The droplet size of the requested plan, asked before any transaction begins; None when
+    billing cannot say (unknown plan, or billing out of reach: the reservation decides then)."""
+    try:
+        return await billing.plan_size(request.plan_code or DEFAULT_PLAN)
+    except (UpstreamFailedError, UpstreamRefusedError) as exc:
+        log.warning("deployment.plan_size_unavailable", status=exc.status)
+        return None
 
 
 async def with_subscription(billing: BillingClient, detail: DeploymentDetail) -> DeploymentDetail:
