@@ -8,8 +8,6 @@ from uuid import UUID
 import msgspec
 
 from arcadia_api.billing.client import BillingClient
-from arcadia_api.billing.requests import AttachAddonsRequest, ChangePlanRequest, SubscribeRequest
-from arcadia_api.billing.schemas import Attachment, PlanChange, Subscription
 from arcadia_api.deployments.domain import (
     DEFAULT_PLAN,
     Deployment,
@@ -42,47 +40,19 @@ class DeploymentClosedError(ProblemError):
 async def billable_deployment(
     conn: Connection, principal: Principal, deployment_id: UUID
 ) -> Deployment:
-    """The caller's deployment, locked until billing has answered: a lifecycle change waits, so
-    billing hears of it after the subscription change it raced with. Another tenant's: 404."""
-    found = await PostgresDeployments(conn).get(deployment_id, for_update=True)
+    """The caller's deployment, if its billing may still change; another tenant's: 404.
+
+    Read without a lock, in a short transaction of its own: the call to billing that follows
+    holds no row lock and no pooled connection (arcadia_platform.idempotency_remote), so ten slow
+    plan changes cannot fill the pool that consumers, relays and timers share. A lifecycle change
+    racing the call is ordered by billing itself: it refuses to change a cancelled subscription,
+    and to subscribe a deployment it knows to be closed."""
+    found = await PostgresDeployments(conn).get(deployment_id)
     if found is None or not principal.can_see(found.tenant_id):
         raise DeploymentNotFoundError(deployment_id)
     if found.state in CLOSED:
         raise DeploymentClosedError(found.state)
     return found
-
-
-async def subscribe(
-    conn: Connection,
-    billing: BillingClient,
-    principal: Principal,
-    deployment_id: UUID,
-    request: SubscribeRequest,
-) -> Subscription:
-    deployment = await billable_deployment(conn, principal, deployment_id)
-    return await billing.subscribe(deployment, request, principal.sub)
-
-
-async def change_plan(
-    conn: Connection,
-    billing: BillingClient,
-    principal: Principal,
-    deployment_id: UUID,
-    request: ChangePlanRequest,
-) -> PlanChange:
-    deployment = await billable_deployment(conn, principal, deployment_id)
-    return await billing.change_plan(deployment, request, principal.sub)
-
-
-async def attach_addons(
-    conn: Connection,
-    billing: BillingClient,
-    principal: Principal,
-    deployment_id: UUID,
-    request: AttachAddonsRequest,
-) -> Attachment:
-    deployment = await billable_deployment(conn, principal, deployment_id)
-    return await billing.attach_addons(deployment, request, principal.sub)
 
 
 async def plan_size(billing: BillingClient, request: CreateDeployment) -> str | None:
