@@ -280,7 +280,7 @@ async def test_the_detail_shows_the_latest_events_and_links_the_whole_history(
         detail["events_href"], params={"cursor": "nope"}, headers=gateway.auth(tenant)
     )
     assert stranger.status_code == 404
-    assert bad_cursor.status_code == 400
+    assert bad_cursor.status_code == 422
 
 
 async def test_a_tenant_has_at_most_its_quota_of_live_deployments_even_when_racing(

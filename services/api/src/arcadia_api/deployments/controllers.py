@@ -69,7 +69,7 @@ class DeploymentController(Controller):
     path = "/deployments"
     tags = ["deployments"]
 
-    @get("/", responses=problem_responses(400, 401, 403))
+    @get("/", responses=problem_responses(400, 401, 403, 422))
     async def list_deployments(
         self,
         runtime: ServiceRuntime,
@@ -148,7 +148,7 @@ class DeploymentController(Controller):
             )
         return await subscriptions.with_subscription(billing, detail)
 
-    @get("/{deployment_id:uuid}/events", responses=problem_responses(400, 401, 404))
+    @get("/{deployment_id:uuid}/events", responses=problem_responses(400, 401, 404, 422))
     async def list_events(
         self,
         runtime: ServiceRuntime,

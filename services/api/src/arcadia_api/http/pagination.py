@@ -13,8 +13,11 @@ from arcadia_platform.problems import ProblemError
 
 
 class InvalidCursorError(ProblemError):
+    """422, not 400: any string is a well-formed cursor as the schema reads it (it is opaque);
+    one this API never handed out is refused for what it means, like an unknown plan."""
+
     def __init__(self) -> None:
-        super().__init__(400, "The cursor is not one this API handed out", slug="invalid-cursor")
+        super().__init__(422, "The cursor is not one this API handed out", slug="invalid-cursor")
 
 
 class _Cursor(msgspec.Struct, array_like=True, frozen=True):
