@@ -118,4 +118,7 @@ class TenantSummary(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class TenantList(msgspec.Struct, frozen=True, kw_only=True):
+    """A page of tenants by id; `next_cursor` (null on the last page) asks for the next."""
+
     items: list[TenantSummary]
+    next_cursor: str | None = None

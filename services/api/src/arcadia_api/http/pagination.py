@@ -57,3 +57,21 @@ def decode_event_cursor(text: str) -> int:
     except (binascii.Error, ValueError, msgspec.DecodeError) as exc:
         raise InvalidCursorError() from exc
     return cursor.event
+
+
+class _TenantCursor(msgspec.Struct, array_like=True, frozen=True):
+    tenant_id: str
+
+
+def encode_tenant_cursor(tenant_id: str) -> str:
+    raw = msgspec.json.encode(_TenantCursor(tenant_id))
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_tenant_cursor(text: str) -> str:
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        cursor = msgspec.json.decode(raw, type=_TenantCursor)
+    except (binascii.Error, ValueError, msgspec.DecodeError) as exc:
+        raise InvalidCursorError() from exc
+    return cursor.tenant_id
