@@ -86,7 +86,7 @@ def fuzz(gw: Gateway, headers: dict[str, str], known: Known) -> Counter[tuple[st
                     property_test(strategy, gw.url, headers, every, label, answered)()
                 except Unsatisfiable:
                     if not negative:
-                        raise  # only "nothing to negate" (GET /tenants) is expected here
+                        raise  # only "nothing to negate" (no parameter, no body) is expected
     return answered
 
 
