@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from arcadia_contracts import envelope, topics
-from arcadia_contracts.events.platform import PaymentFailed, PaymentSucceeded
+from arcadia_contracts.events.platform import PaymentFailed
 from arcadia_platform.topicnames import TopicNames
 from arcadia_testing.plugin import eventually, publish, unique
 from arcadia_testing.stack import Stack
@@ -89,43 +89,3 @@ async def test_the_billing_override_keeps_the_deployment_active(
     assert "SubscriptionPastDue" not in await stack.outbox_types("billing", deployment_id)
     detail = await stack.detail(client, tenant, deployment_id)
     assert detail["deployment"]["state"] == "active"
-
-
-async def test_a_succeeded_payment_brings_a_past_due_deployment_back(
-    stack: Stack, client: httpx.AsyncClient
-) -> None:
-    tenant, deployment_id = await provisioned(stack, client)
-    await payment_fails(stack, tenant, deployment_id)
-
-    async def in_state(state: str) -> Any:
-        detail = await stack.detail(client, tenant, deployment_id)
-        return detail if detail["deployment"]["state"] == state else None
-
-    await eventually(lambda: in_state("past_due"), timeout_s=30)
-    # The tenant cannot leave past_due itself: that is billing's (or an operator's) call.
-    refused = await client.post(
-        f"{stack.api}/api/v1/deployments/{deployment_id}/transition",
-        json={"to": "active"},
-        headers=stack.auth(tenant),
-    )
-    assert refused.status_code == 403, refused.text
-    assert sorted(refused.json()["allowed_by"]) == ["operator", "system"]
-
-    paid = envelope(
-        PaymentSucceeded(payment_id=f"pay-{uuid.uuid4().hex[:8]}", amount_cents=2900),
-        producer="payments",
-        tenant_id=tenant,
-        deployment_id=uuid.UUID(deployment_id),
-    )
-    await publish(stack.infra.kafka, TopicNames(stack.namespace).physical(topics.PAYMENTS), paid)
-
-    detail = await eventually(lambda: in_state("active"), timeout_s=30)
-    last = detail["events"][-1]
-    assert (last["from_state"], last["to_state"], last["actor"]) == ("past_due", "active", "system")
-    assert "payment received" in last["reason"]
-    subscription = await stack.rows(
-        "billing",
-        "SELECT status FROM subscriptions WHERE deployment_id = $1",
-        uuid.UUID(deployment_id),
-    )
-    assert [row["status"] for row in subscription] == ["active"]

@@ -37,20 +37,11 @@ class SubscriptionPastDue(Event, frozen=True, kw_only=True):
     reason: str
 
 
-class SubscriptionReinstated(Event, frozen=True, kw_only=True):
-    """A payment succeeded for a past-due subscription: it is active again, and the gateway
-    brings the deployment back from `past_due` (a move only the system or an operator makes)."""
-
-    subscription_id: str
-    payment_id: str
-
-
 BillingEvent = (
     SubscriptionReserved
     | SubscriptionCompensated
     | SubscriptionActivated
     | SubscriptionCancelled
     | SubscriptionPastDue
-    | SubscriptionReinstated
     | ProvisioningAborted
 )

@@ -34,7 +34,6 @@ async def system_transition(
     *,
     saga_id: UUID | None = None,
     respect_billing_override: bool = False,
-    only_from: DeploymentState | None = None,
 ) -> Deployment | None:
     """A transition the platform makes itself (actor `system`); None when the table forbids it
     from the current state, which for an event arriving late is not an error."""
@@ -45,9 +44,6 @@ async def system_transition(
         return None
     if current.state is to:
         return current
-    if only_from is not None and current.state is not only_from:
-        log.info("deployment.system_transition_not_from", deployment_id=str(deployment_id))
-        return None
     if respect_billing_override and current.billing_action_suspended:
         log.info("deployment.billing_override_kept_state", deployment_id=str(deployment_id))
         return None

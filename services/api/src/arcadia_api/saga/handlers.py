@@ -17,7 +17,7 @@ from arcadia_api.saga import repository as sagas
 from arcadia_api.saga.model import Saga
 from arcadia_api.saga.steps import COMPENSATION_REPORTS, TEARDOWN_REPORTS, SagaKind, SagaStatus
 from arcadia_contracts import Envelope, envelope, topics
-from arcadia_contracts.events.billing import SubscriptionPastDue, SubscriptionReinstated
+from arcadia_contracts.events.billing import SubscriptionPastDue
 from arcadia_contracts.events.deployments import (
     CompensationFailed,
     DeploymentActivated,
@@ -148,22 +148,6 @@ class SagaReactions:
             DeploymentState.PAST_DUE,
             f"payment failed: {notice.reason}",
             respect_billing_override=True,
-        )
-
-    async def reinstated(self, conn: Connection, event: Envelope) -> None:
-        """Billing says a payment came in for a past-due subscription: the deployment is active
-        again. Only from `past_due` (the authority table: a system move); any other state stays."""
-        notice = event.payload
-        assert isinstance(notice, SubscriptionReinstated)
-        if event.deployment_id is None:
-            return
-        await transitions.system_transition(
-            conn,
-            self._outbox,
-            event.deployment_id,
-            DeploymentState.ACTIVE,
-            f"payment received: {notice.payment_id}",
-            only_from=DeploymentState.PAST_DUE,
         )
 
     async def finish_if_ended(self, conn: Connection, saga: Saga) -> None:

@@ -11,7 +11,6 @@ from arcadia_contracts.events.billing import (
     SubscriptionCancelled,
     SubscriptionCompensated,
     SubscriptionPastDue,
-    SubscriptionReinstated,
     SubscriptionReserved,
 )
 from arcadia_contracts.events.deployments import CompensationFailed, ProvisioningAborted
@@ -45,7 +44,6 @@ ROUTES: Final[tuple[tuple[str, type[Event], Reaction], ...]] = (
     (topics.BILLING, SubscriptionCompensated, SagaReactions.report),
     (topics.BILLING, SubscriptionCancelled, SagaReactions.report),
     (topics.BILLING, SubscriptionPastDue, SagaReactions.past_due),
-    (topics.BILLING, SubscriptionReinstated, SagaReactions.reinstated),
     (topics.PROVISIONER, DropletCreated, SagaReactions.step_succeeded),
     (topics.PROVISIONER, DropletActive, SagaReactions.step_succeeded),
     (topics.PROVISIONER, DnsPointed, SagaReactions.step_succeeded),

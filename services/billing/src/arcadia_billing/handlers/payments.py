@@ -20,7 +20,7 @@ from arcadia_billing.domain.accounting import payment_entry
 from arcadia_billing.domain.money import Money
 from arcadia_billing.domain.subscriptions import LIVE, Status, Subscription
 from arcadia_contracts import Envelope
-from arcadia_contracts.events.billing import SubscriptionPastDue, SubscriptionReinstated
+from arcadia_contracts.events.billing import SubscriptionPastDue
 from arcadia_contracts.events.platform import PaymentFailed, PaymentSucceeded
 from arcadia_platform.consumer import InvalidEventError
 from arcadia_platform.db import Connection
@@ -80,26 +80,6 @@ class PaymentReactions:
             [payment_entry(event.tenant_id, paid.payment_id, amount, event.deployment_id)]
         )
         log.info("payment.credited", payment_id=paid.payment_id, tenant_id=event.tenant_id)
-        await self._reinstate(conn, event, paid.payment_id)
-
-    async def _reinstate(self, conn: Connection, event: Envelope, payment_id: str) -> None:
-        """A payment brings the past-due subscriptions it is for back to active, and says so:
-        the gateway moves their deployments back from `past_due` (a system move)."""
-        repository = SubscriptionRepository(conn)
-        for subscription in await self._targets(conn, event):
-            if subscription.status is not Status.PAST_DUE:
-                continue
-            if not subscription.move_to(Status.ACTIVE, event.occurred_at):
-                continue
-            await repository.save(subscription)
-            await self._publisher.publish(
-                conn,
-                SubscriptionReinstated(subscription_id=str(subscription.id), payment_id=payment_id),
-                tenant_id=subscription.tenant_id,
-                deployment_id=subscription.deployment_id,
-                caused_by=event,
-            )
-            log.info("subscription.reinstated", subscription_id=str(subscription.id))
 
     async def _targets(self, conn: Connection, event: Envelope) -> list[Subscription]:
         """The named deployment's subscription, or else every live one of the tenant."""
