@@ -8,8 +8,10 @@ from typing import Any
 import httpx
 import pytest
 
+from arcadia_contracts.dns import record_name
 from arcadia_testing.plugin import eventually, unique
 from arcadia_testing.stack import Stack
+from arcadia_testing.world import BASE_DOMAIN
 
 
 @pytest.fixture(autouse=True)
@@ -221,3 +223,51 @@ async def test_operators_see_failed_compensations_listed(
         f"{stack.api}/api/v1/sagas", headers=stack.auth(detail["deployment"]["tenant_id"])
     )
     assert forbidden.status_code == 403
+
+
+async def test_tenants_whose_ids_read_alike_get_their_own_hostnames(
+    stack: Stack, client: httpx.AsyncClient
+) -> None:
+    base = unique("org").replace("_", "")
+    tenants = [f"{base}:acme", f"{base}-acme", f"{base.upper()}.acme"]
+    started = [await stack.provision(client, tenant, "shop") for tenant in tenants]
+
+    names = set()
+    for tenant, (deployment_id, saga_id) in zip(tenants, started, strict=True):
+        detail = await stack.wait_terminal(client, tenant, deployment_id, saga_id, timeout_s=120)
+        holdings = await stack.settled_holdings(client, tenant, "shop", deployment_id, saga_id)
+        assert_completed(detail, holdings)
+        names.add(holdings["records"][0]["name"])
+    assert len(names) == 3  # one record each, none repointed by another tenant
+
+
+async def test_a_dns_record_the_provisioner_did_not_create_fails_the_step_and_is_kept(
+    stack: Stack, client: httpx.AsyncClient
+) -> None:
+    tenant, slug = unique("taken").replace("_", "-"), "shop"
+    squatter = {"type": "A", "name": record_name(slug, tenant), "data": "198.51.100.9", "ttl": 60}
+    made = await client.post(
+        f"{stack.sim}/v2/domains/{BASE_DOMAIN}/records",
+        json=squatter,
+        headers={"Authorization": "Bearer dev-token"},
+    )
+    assert made.status_code == 201, made.text
+    foreign = made.json()["domain_record"]
+
+    deployment_id, saga_id = await stack.provision(client, tenant, slug)
+    detail = await stack.wait_terminal(client, tenant, deployment_id, saga_id, timeout_s=120)
+
+    saga = detail["saga"]
+    assert (saga["status"], saga["failed_step"]) == ("compensated", "point_dns"), saga
+    assert "dns_conflict" in saga["reason"]
+    assert detail["deployment"]["state"] == "cancelled"
+
+    async def undone() -> dict[str, Any] | None:
+        held = await stack.holdings(client, tenant, slug, deployment_id, saga_id)
+        return (
+            held if not (held["droplets"] or held["resources"] or held["subscriptions"]) else None
+        )
+
+    holdings = await eventually(undone, timeout_s=60)
+    (kept,) = holdings["records"]  # the record is the squatter's, untouched
+    assert (kept["id"], kept["data"]) == (foreign["id"], "198.51.100.9")

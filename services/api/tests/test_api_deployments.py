@@ -281,7 +281,7 @@ async def test_the_detail_shows_the_latest_events_and_links_the_whole_history(
         detail["events_href"], params={"cursor": "nope"}, headers=gateway.auth(tenant)
     )
     assert stranger.status_code == 404
-    assert bad_cursor.status_code == 400
+    assert bad_cursor.status_code == 422
 
 
 async def test_a_tenant_has_at_most_its_quota_of_live_deployments_even_when_racing(
@@ -314,3 +314,30 @@ async def test_a_tenant_has_at_most_its_quota_of_live_deployments_even_when_raci
         "/api/v1/deployments", json={"slug": "after-cancel"}, headers=gateway.auth(tenant)
     )
     assert room.status_code == 201, room.text
+
+
+async def test_operators_page_through_the_tenants(
+    client: httpx.AsyncClient, gateway: Gateway
+) -> None:
+    mine = sorted(unique(f"page{i}") for i in range(3))
+    for tenant in mine:
+        await create(client, gateway, tenant, slug="one")
+    await create(client, gateway, mine[0], slug="two")
+    operator = gateway.auth(unique("ops"), roles=OPERATOR_ROLES)
+
+    seen: list[dict[str, Any]] = []
+    cursor: str | None = None
+    while True:
+        params = {"limit": "2", **({"cursor": cursor} if cursor else {})}
+        page = await client.get("/api/v1/tenants", params=params, headers=operator)
+        assert page.status_code == 200, page.text
+        assert len(page.json()["items"]) <= 2
+        seen.extend(page.json()["items"])
+        cursor = page.json()["next_cursor"]
+        if cursor is None:
+            break
+
+    ids = [t["tenant_id"] for t in seen]
+    assert ids == sorted(set(ids))  # by id, each once
+    counts = {t["tenant_id"]: t["deployments"] for t in seen if t["tenant_id"] in mine}
+    assert counts == {mine[0]: 2, mine[1]: 1, mine[2]: 1}

@@ -13,12 +13,14 @@ from arcadia_api.deployments.domain import (
     DeploymentState,
     InvalidSlugError,
     InvalidTransitionError,
+    SizeNotAllowedError,
     TransitionForbiddenError,
     TrialProvisioningError,
     allowed_targets,
     check_authority,
     check_slug,
     check_transition,
+    decide_size,
     initial_state,
 )
 
@@ -161,3 +163,15 @@ def test_a_suspended_deployment_is_reinstated_by_an_operator_or_the_system_never
     None
 ):
     assert AUTHORITY[(S.SUSPENDED, S.ACTIVE)] == frozenset({Authority.OPERATOR, Authority.SYSTEM})
+
+
+def test_the_plan_decides_the_droplet_size() -> None:
+    assert decide_size(None, "s-1vcpu-1gb", "studio") == "s-1vcpu-1gb"
+    assert decide_size("s-1vcpu-1gb", "s-1vcpu-1gb", "studio") == "s-1vcpu-1gb"
+    # The plan's size unknown here (billing out of reach): the reservation decides later.
+    assert decide_size("s-8vcpu-32gb", None, "studio") == "s-8vcpu-32gb"
+    assert decide_size(None, None, "studio") is None
+    with pytest.raises(SizeNotAllowedError) as refused:
+        decide_size("s-8vcpu-32gb", "s-1vcpu-1gb", "studio")
+    assert refused.value.allowed == ["s-1vcpu-1gb"]
+    assert "studio" in str(refused.value)

@@ -12,6 +12,7 @@ from litestar.testing import TestClient
 
 from arcadia_api.http.problems import handle_exception
 from arcadia_testing.gateway import OPERATOR_ROLES, Gateway
+from arcadia_testing.plugin import unique
 
 PROBLEM = "application/problem+json"
 
@@ -187,14 +188,20 @@ async def test_forbidden_is_a_403_problem(
 
 
 @pytest.mark.parametrize(
-    "params",
-    [{"cursor": "garbage"}, {"cursor": "WzEsMl0"}, {"limit": "0"}, {"limit": "1000"}],
+    ("params", "status"),
+    [
+        # Well-formed (a cursor is any string) but not one the API handed out: 422.
+        ({"cursor": "garbage"}, 422),
+        ({"cursor": "WzEsMl0"}, 422),
+        ({"limit": "0"}, 400),
+        ({"limit": "1000"}, 400),
+    ],
 )
-async def test_bad_query_parameters_are_400_problems(
-    client: httpx.AsyncClient, gateway: Gateway, tenant: str, params: dict[str, str]
+async def test_bad_query_parameters_are_4xx_problems(
+    client: httpx.AsyncClient, gateway: Gateway, tenant: str, params: dict[str, str], status: int
 ) -> None:
     response = await client.get("/api/v1/deployments", params=params, headers=gateway.auth(tenant))
-    problem(response, 400)
+    problem(response, status)
 
 
 async def test_bad_idempotency_keys_are_400_problems(
@@ -229,15 +236,58 @@ def test_an_unexpected_failure_is_a_500_problem_that_reveals_nothing() -> None:
     [
         b"[" * 100_000 + b"]" * 100_000,
         b'{"slug": "shop", "display_name": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
-        b'{"slug": "shop", "extra": ' + b'{"a":' * 50_000 + b"1" + b"}" * 50_000 + b"}",
+        # 40,000 levels: deep, yet under the body limit (which would make it a 413).
+        b'{"slug": "shop", "extra": ' + b'{"a":' * 40_000 + b"1" + b"}" * 40_000 + b"}",
     ],
     ids=["top-level", "in-a-field", "in-an-unknown-field"],
 )
 async def test_deeply_nested_json_is_a_400_problem(
     client: httpx.AsyncClient, gateway: Gateway, tenant: str, content: bytes
 ) -> None:
-    headers = {**gateway.auth(tenant), "content-type": "application/json"}
+    # An operator, so that /plans (operators only) reads the body too.
+    headers = {**gateway.auth(tenant, roles=OPERATOR_ROLES), "content-type": "application/json"}
     for path in ("/api/v1/deployments", "/api/v1/plans"):
         response = await client.post(path, content=content, headers=headers)
-        assert 400 <= response.status_code < 500, (path, response.status_code, response.text)
+        assert response.status_code == 400, (path, response.status_code, response.text)
         assert response.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_an_integer_written_with_a_zero_fraction_is_an_integer(
+    client: httpx.AsyncClient, gateway: Gateway, tenant: str
+) -> None:
+    # JSON Schema reads 2.0 as an integer; the strict body check agrees, 2.5 stays a 400.
+    headers = gateway.auth(tenant)
+    whole = {"slug": "whole", "addons": [{"code": "storage_50gb", "quantity": 2.0}]}
+    half = {"slug": "half", "addons": [{"code": "storage_50gb", "quantity": 2.5}]}
+
+    accepted = await client.post("/api/v1/deployments", json=whole, headers=headers)
+    refused = await client.post("/api/v1/deployments", json=half, headers=headers)
+
+    assert accepted.status_code == 201, accepted.text
+    body = problem(refused, 400)
+    assert body["errors"][0]["field"] == "addons[0].quantity"
+
+
+async def test_options_and_head_never_answer_5xx_on_any_documented_path(
+    client: httpx.AsyncClient, gateway: Gateway
+) -> None:
+    document = (await client.get("/schema/openapi.json")).json()
+    filler = {"deployment_id": str(uuid.uuid4()), "version": "1"}
+    paths = [
+        path.format_map({**filler, **{name: "x" for name in _placeholders(path) - set(filler)}})
+        for path in document["paths"]
+    ]
+    operator = gateway.auth(unique("ops"), roles=OPERATOR_ROLES)
+    answered = [
+        (method, path, bool(headers), response.status_code)
+        for path in [*paths, "/", "/no/such/path"]
+        for method in ("OPTIONS", "HEAD")
+        for headers in ({}, operator)
+        for response in [await client.request(method, path, headers=headers)]
+    ]
+    assert len(answered) >= 4 * len(paths)
+    assert [a for a in answered if a[3] >= 500] == []
+
+
+def _placeholders(path: str) -> set[str]:
+    return {part[1:-1] for part in path.split("/") if part.startswith("{") and part.endswith("}")}

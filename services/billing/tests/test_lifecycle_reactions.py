@@ -157,3 +157,19 @@ async def test_a_stale_pause_sent_again_after_the_resume_does_not_pause_again(
     await billing.deliver(topics.DEPLOYMENTS, again(pause))  # same fact, new id, after the resume
 
     assert await status(billing, tenant, deployment) == "active"
+
+
+async def test_a_deployment_billing_heard_cancelled_cannot_be_subscribed_again(
+    billing: BillingStack,
+) -> None:
+    # The gateway asks billing without holding its deployment row, so a subscribe may arrive
+    # after the cancel it raced with: billing orders the two itself.
+    tenant, deployment = ids()
+    await billing.deliver(topics.DEPLOYMENTS, moved(tenant, deployment, "active", "cancelled"))
+    body = {"tenant_id": tenant, "deployment_id": str(deployment), "plan_code": "studio"}
+
+    refused = await billing.post("/subscriptions", {**body, "actor": "u"})
+
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["code"] == "deployment_closed"
+    assert await billing.subscription(tenant, deployment) is None

@@ -73,7 +73,10 @@ async def test_a_provisioning_request_reserves_a_pending_subscription_with_snaps
     ]
     (reserved,) = await billing.published(deployment, 1)
     assert reserved.payload == SubscriptionReserved(
-        subscription_id=subscription["subscription_id"], plan_code="studio_pro", plan_version=1
+        subscription_id=subscription["subscription_id"],
+        plan_code="studio_pro",
+        plan_version=1,
+        droplet_size="s-2vcpu-4gb",  # the plan decides the hardware
     )
     assert reserved.producer == "billing"
     assert (reserved.saga_id, reserved.correlation_id) == (saga, asked.correlation_id)

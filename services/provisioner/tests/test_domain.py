@@ -6,7 +6,13 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from arcadia_provisioner.domain.dns import plan_point, plan_revert, previous_record
+from arcadia_provisioner.domain.dns import (
+    DnsConflictError,
+    PointDns,
+    plan_point,
+    plan_revert,
+    previous_record,
+)
 from arcadia_provisioner.domain.model import Job, JobKind, PreviousRecord
 from arcadia_provisioner.domain.names import dns_name, droplet_name
 from arcadia_provisioner.domain.policy import Decision, Failure, decide
@@ -14,23 +20,26 @@ from services.provisioner.tests.fakes import FakeRecord
 
 OURS = "203.0.113.7"
 THEIRS = "198.51.100.1"
+FQDN = "shop.acme.apps.test"
 
 
 def a(record_id: int, data: str, type: str = "A") -> FakeRecord:
     return FakeRecord(record_id, type, "shop.acme", data)
 
 
-def test_pointing_creates_updates_or_keeps() -> None:
-    assert plan_point([], OURS).action == "create"
-    assert plan_point([a(1, "x", type="TXT")], OURS).action == "create"
-    assert (
-        plan_point([a(2, THEIRS)], OURS).action,
-        plan_point([a(2, THEIRS)], OURS).record_id,
-    ) == (
-        "update",
-        2,
-    )
-    assert plan_point([a(3, OURS)], OURS).action == "keep"
+def test_pointing_creates_or_keeps_its_own_record() -> None:
+    assert plan_point([], OURS, FQDN).action == "create"
+    assert plan_point([a(1, "x", type="TXT")], OURS, FQDN).action == "create"
+    assert plan_point([a(3, OURS)], OURS, FQDN) == PointDns("keep", 3)
+
+
+@pytest.mark.parametrize("records", [[2], [3, 2]])
+def test_a_record_pointing_elsewhere_is_a_conflict_never_overwritten(records: list[int]) -> None:
+    existing = [a(n, OURS if n == 3 else THEIRS) for n in records]
+    with pytest.raises(DnsConflictError) as conflict:
+        plan_point(existing, OURS, FQDN)
+    assert str(conflict.value).startswith("dns_conflict: shop.acme.apps.test")
+    assert conflict.value.record.id == 2
 
 
 def test_the_previous_record_is_one_not_already_ours() -> None:
@@ -73,4 +82,4 @@ def test_names_are_deterministic_and_dns_safe() -> None:
     saga = UUID("12345678-1234-5678-1234-567812345678")
 
     assert droplet_name(saga, "shop") == "arcadia-shop-123456781234"
-    assert dns_name("shop", "Acme Corp!") == "shop.acme-corp"
+    assert dns_name("shop", "Acme Corp!") == "shop.acme-corp-25323256"

@@ -76,6 +76,30 @@ async def test_the_droplet_is_scheduled_once_both_request_and_reservation_are_in
     assert world.store.provisionings[world.saga_id].slug == "shop"
 
 
+@pytest.mark.parametrize("reserved_first", [False, True])
+async def test_the_reserved_plan_decides_the_droplet_size_in_either_order(
+    reserved_first: bool,
+) -> None:
+    world = Reactions()
+    request = DeploymentProvisioningRequested(slug="shop", region="fra1", size="s-8vcpu-32gb")
+    reserved = SubscriptionReserved(
+        subscription_id="sub-1", plan_code="studio", plan_version=1, droplet_size="s-1vcpu-1gb"
+    )
+    handlers = world.handlers
+    if reserved_first:
+        await handlers.subscription_reserved(NO_CONNECTION, world.event(reserved))
+    await handlers.provisioning_requested(NO_CONNECTION, world.event(request))
+    if not reserved_first:
+        await handlers.subscription_reserved(NO_CONNECTION, world.event(reserved))
+
+    row = world.store.provisionings[world.saga_id]
+    assert row.droplet_size == "s-1vcpu-1gb"  # the plan's, not the request's
+    old_billing = Reactions()  # a reservation without a size: the request's
+    await old_billing.handlers.provisioning_requested(NO_CONNECTION, old_billing.event(request))
+    await old_billing.handlers.subscription_reserved(NO_CONNECTION, old_billing.event(RESERVED))
+    assert old_billing.store.provisionings[old_billing.saga_id].droplet_size == "s-8vcpu-32gb"
+
+
 async def test_an_abort_before_the_request_means_the_droplet_is_never_scheduled() -> None:
     world = Reactions()
     abort = ProvisioningAborted(failed_step="reserve_subscription", reason="no credit")

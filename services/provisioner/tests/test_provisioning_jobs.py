@@ -23,6 +23,7 @@ from arcadia_contracts.events.inventory import ResourceLinked
 from arcadia_contracts.events.provisioner import DnsPointed, DropletActive
 from arcadia_platform.topicnames import TopicNames
 from arcadia_provisioner.domain import JobKind
+from arcadia_provisioner.domain.names import dns_name
 from arcadia_testing.plugin import Infra, ServiceProcess, decoded, eventually, publish
 from arcadia_testing.ports import free_port
 
@@ -146,7 +147,7 @@ async def test_droplet_then_dns_once_the_resource_is_linked(stack: ProvisionerSt
     state = await stack.sim_state()
     (droplet,) = tagged(state, saga)
     assert droplet["status"] == "active"
-    records = [r for r in state["records"] if r["name"] == "shop.acme"]
+    records = [r for r in state["records"] if r["name"] == dns_name("shop", "acme")]
     assert len(records) == 1
     assert records[0]["data"] == droplet["ip"] == active.payload.ip_address  # type: ignore[attr-defined]
 
@@ -171,7 +172,7 @@ async def test_a_link_before_the_droplet_is_active_still_points_dns(
     assert isinstance(pointed, DnsPointed)
     state = await stack.sim_state()
     (droplet,) = tagged(state, saga)
-    (record,) = [r for r in state["records"] if r["name"] == "early.acme"]
+    (record,) = [r for r in state["records"] if r["name"] == dns_name("early", "acme")]
     assert record["data"] == droplet["ip"] == active.ip_address == pointed.ip_address
     assert record["id"] == pointed.record_id
 
@@ -191,7 +192,7 @@ async def test_an_abort_destroys_the_droplet_and_reverts_dns(stack: ProvisionerS
     assert [e.type for e in events].count("DropletDestroyed") == 1
     state = await stack.sim_state()
     assert tagged(state, saga) == []
-    assert [r for r in state["records"] if r["name"] == "doomed.acme"] == []
+    assert [r for r in state["records"] if r["name"] == dns_name("doomed", "acme")] == []
 
 
 async def test_an_abort_before_the_request_means_no_droplet_ever(stack: ProvisionerStack) -> None:
@@ -277,4 +278,4 @@ async def test_teardown_removes_dns_and_droplet(stack: ProvisionerStack) -> None
     await stack.wait_for(teardown, "DropletDestroyed", "DnsReverted")
     state = await stack.sim_state()
     assert tagged(state, saga) == []
-    assert [r for r in state["records"] if r["name"] == "gone.acme"] == []
+    assert [r for r in state["records"] if r["name"] == dns_name("gone", "acme")] == []

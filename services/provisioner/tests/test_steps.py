@@ -14,7 +14,7 @@ from arcadia_platform.digitalocean import (
     ProviderUnavailableError,
 )
 from arcadia_provisioner.config import ProvisionerSettings
-from arcadia_provisioner.domain.model import JobKind, PreviousRecord, Teardown
+from arcadia_provisioner.domain.model import JobKind, Teardown
 from arcadia_provisioner.domain.names import dns_name, saga_tag
 from arcadia_provisioner.ports import CloudProvider, ProvisioningStore
 from arcadia_provisioner.steps.context import StepContext
@@ -117,22 +117,23 @@ async def test_wait_retries_while_booting_then_reports_active() -> None:
     assert world.store.job_of(world.saga_id, JobKind.POINT_DNS) is not None  # link came first
 
 
-async def test_point_dns_remembers_the_record_it_replaces_and_compensation_restores_it() -> None:
+async def test_point_dns_never_overwrites_a_record_it_did_not_create() -> None:
     world = World()
     await world.requested()
-    world.cloud.records[7] = FakeRecord(7, "A", world.name, "198.51.100.1")
+    world.cloud.records[7] = FakeRecord(7, "A", world.name, "198.51.100.1")  # someone else's
     await world.store.update_provisioning(
         world.saga_id, {"ip_address": "203.0.113.7", "droplet_active": True}
     )
 
-    assert await world.run(JobKind.POINT_DNS) == "record 7"
+    assert await world.run(JobKind.POINT_DNS) == "gave up"  # at once: retrying cannot help
     row = world.store.provisionings[world.saga_id]
-    assert row.dns_previous == PreviousRecord(7, "198.51.100.1")
-    assert world.cloud.records[7].data == "203.0.113.7"
+    assert (row.abort_reason or "").startswith("point_dns: dns_conflict: ")
+    assert world.cloud.records[7].data == "198.51.100.1"
+    assert world.store.events() == ["ProvisioningAborted"]
 
     assert await world.run(JobKind.COMPENSATE) == "compensated"
-    assert world.cloud.records[7].data == "198.51.100.1"
-    assert world.store.events() == ["DnsPointed", "DropletDestroyed", "DnsReverted"]
+    assert world.cloud.records[7].data == "198.51.100.1"  # left alone by the undo too
+    assert world.store.events() == ["ProvisioningAborted", "DropletDestroyed", "DnsReverted"]
 
 
 async def test_compensation_destroys_every_droplet_tagged_with_the_saga_and_deletes_our_record() -> (

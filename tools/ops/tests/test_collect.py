@@ -13,6 +13,7 @@ import pytest
 
 from arcadia_cloudsim.config import SimConfig
 from arcadia_cloudsim.embedded import running_cloudsim
+from arcadia_contracts.dns import record_name
 from arcadia_ops.collect import READ_ONLY, collect
 from arcadia_ops.invariants import find_violations
 from arcadia_ops.views import Sources
@@ -83,7 +84,7 @@ async def make_droplet(sim: str) -> tuple[int, str]:
         created = (await client.post("/v2/droplets", json=body)).json()["droplet"]
         droplet = (await client.get(f"/v2/droplets/{created['id']}")).json()["droplet"]
         (ip,) = [n["ip_address"] for n in droplet["networks"]["v4"] if n["type"] == "public"]
-        record = {"type": "A", "name": "shop.acme", "data": ip, "ttl": 60}
+        record = {"type": "A", "name": record_name("shop", "acme"), "data": ip, "ttl": 60}
         (await client.post("/v2/domains/apps.test/records", json=record)).raise_for_status()
         return created["id"], ip
 
@@ -102,7 +103,7 @@ async def test_the_collector_reads_the_world_and_honours_parked_rows(
     ]
     assert [(r.provider_id, r.linked) for r in world.resources] == [(str(droplet_id), True)]
     assert [(d.id, d.public_ip) for d in world.droplets] == [(droplet_id, ip)]
-    assert [(r.name, r.data) for r in world.records] == [("shop.acme", ip)]
+    assert [(r.name, r.data) for r in world.records] == [(record_name("shop", "acme"), ip)]
     # No parked_at column: nothing is parked, and each database's two rows are stuck.
     assert len(world.outbox) == 8
     assert not any(row.parked for row in world.outbox)

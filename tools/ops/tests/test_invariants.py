@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from arcadia_contracts.dns import record_name
 from arcadia_ops.invariants import KINDS, Violation, find_violations
 from arcadia_ops.views import (
     Deployment,
@@ -53,8 +54,8 @@ def clean_world() -> World:
             Droplet(101, "active", ("arcadia", "saga:s-1", f"deployment:{ACTIVE}"), "198.18.0.1")
         ],
         records=[
-            Record(1, "A", "shop.acme", "198.18.0.1"),
-            Record(2, "TXT", "blog.acme-inc", "not an address"),
+            Record(1, "A", record_name("shop", "acme"), "198.18.0.1"),
+            Record(2, "TXT", record_name("blog", "Acme Inc"), "not an address"),
         ],
         outbox=[
             OutboxRow("api", 1, ACTIVE, NOW - timedelta(seconds=5), None, parked=False),
@@ -127,7 +128,7 @@ def test_a_cancelled_deployment_holding_everything() -> None:
     world.subscriptions[1] = dataclasses.replace(world.subscriptions[1], status="active")
     world.resources[1] = dataclasses.replace(world.resources[1], status="active")
     world.droplets.append(Droplet(103, "active", ("saga:s-2",), "198.18.0.3"))
-    world.records.append(Record(3, "A", "blog.acme-inc", "198.18.0.3"))
+    world.records.append(Record(3, "A", record_name("blog", "Acme Inc"), "198.18.0.3"))
     assert kinds(world) == [
         ("subscription_mismatch", CANCELLED),
         ("resource_mismatch", CANCELLED),

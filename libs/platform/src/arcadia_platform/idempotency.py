@@ -150,6 +150,21 @@ class Idempotency:
             self._runtime.outbox.notify()
         return done
 
+    @property
+    def runtime(self) -> ServiceRuntime:
+        return self._runtime
+
+    def store_on(self, conn: Connection) -> IdempotencyStore:
+        return self._store(conn)
+
+    def refusal(self, exc: Exception, path: str) -> Outcome | None:
+        """The 4xx answer the service gives for `exc` (to store and send); None for a 5xx."""
+        refused = answer_for(exc, self._mappers).problem
+        if not 400 <= refused.status < 500:
+            return None
+        refused = msgspec.structs.replace(refused, instance=path)
+        return Outcome(refused.status, msgspec.to_builtins(refused), PROBLEM_JSON)
+
     async def _run_keyed(
         self, conn: Connection, scope: str, key: str, request_print: str, path: str, work: Work
     ) -> Outcome:
@@ -166,11 +181,10 @@ class Idempotency:
             async with conn.transaction():  # a savepoint: a refused request leaves no effects
                 done = await work(conn)
         except Exception as exc:
-            refused = answer_for(exc, self._mappers).problem
-            if not 400 <= refused.status < 500:
+            refused = self.refusal(exc, path)
+            if refused is None:
                 raise
-            refused = msgspec.structs.replace(refused, instance=path)
-            done = Outcome(refused.status, msgspec.to_builtins(refused), PROBLEM_JSON)
+            done = refused
         answer = StoredAnswer(request_print, done.status_code, done.media_type, done.body)
         await store.save(scope, key, answer)
         return done

@@ -58,6 +58,10 @@ class Problem(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     allowed_targets: list[str] | None = None
     # Who may make a transition the caller may not (tenant, operator, system).
     allowed_by: list[str] | None = None
+    # The droplet sizes a provisioning may have (its plan's), when it named another.
+    allowed_sizes: list[str] | None = None
+    # The tenant's quota of live deployments, when a create would exceed it.
+    quota: int | None = None
 
 
 @dataclass(frozen=True)

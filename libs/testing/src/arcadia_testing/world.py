@@ -11,6 +11,7 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 
 from arcadia_contracts import decode
+from arcadia_contracts.dns import record_name
 from arcadia_testing.plugin import Infra, eventually
 
 SERVICES = ("billing", "inventory", "provisioner", "api")
@@ -49,7 +50,7 @@ class StackWorld:
         inventory resources and live subscriptions of its deployment."""
         state = await self.sim_state(client)
         droplets = [d for d in state["droplets"] if f"saga:{saga_id}" in d["tags"]]
-        name = f"{slug}.{tenant}"
+        name = record_name(slug, tenant)
         records = [r for r in state["records"] if r["name"] in (name, f"{name}.{BASE_DOMAIN}")]
         deployment = uuid.UUID(deployment_id)
         resources = await self.rows(

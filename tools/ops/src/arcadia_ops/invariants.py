@@ -10,12 +10,11 @@ from arcadia_ops.views import Sources
 from arcadia_platform.audit.invariants import (
     KINDS,
     Violation,
-    dns_label,
     find_violations,
     record_name,
 )
 
-__all__ = ["KINDS", "Sources", "Violation", "check", "dns_label", "find_violations", "record_name"]
+__all__ = ["KINDS", "Sources", "Violation", "check", "find_violations", "record_name"]
 
 
 async def check(

@@ -10,6 +10,10 @@ class SubscriptionReserved(Event, frozen=True, kw_only=True):
     subscription_id: str
     plan_code: str
     plan_version: int
+    # The droplet size of the reserved plan version: the plan decides the hardware, and the
+    # provisioner creates the droplet at this size (null from a billing that predates it: the
+    # request's size then).
+    droplet_size: str | None = None
 
 
 class SubscriptionCompensated(Event, frozen=True, kw_only=True):

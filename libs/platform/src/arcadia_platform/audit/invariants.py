@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+from arcadia_contracts.dns import record_name as dns_record_name
 from arcadia_platform.audit.views import Deployment, Droplet, Record, World
 
-__all__ = ["KINDS", "Violation", "dns_label", "find_violations", "record_name"]
+__all__ = ["KINDS", "Violation", "find_violations", "record_name"]
 
 # Live end states of a provisioned deployment, and the ones that must hold nothing.
 HOLDING_STATES = frozenset({"active"})
@@ -34,15 +35,9 @@ class Violation:
     detail: str
 
 
-def dns_label(value: str) -> str:
-    """The provisioner's DNS label of a tenant id (arcadia_provisioner.domain.dns_label): copied,
-    not imported, so that the audit reads the world without depending on a service's code."""
-    label = "".join(c if c.isalnum() else "-" for c in value.lower()).strip("-")
-    return label[:63] or "tenant"
-
-
 def record_name(deployment: Deployment) -> str:
-    return f"{deployment.slug}.{dns_label(deployment.tenant_id)}"
+    """The deployment's A record name, as the provisioner names it (the shared contract)."""
+    return dns_record_name(deployment.slug, deployment.tenant_id)
 
 
 def find_violations(

@@ -69,6 +69,17 @@ class BillingClient:
     async def catalog(self) -> Catalog:
         return await self._billing.get("/plans", Catalog)
 
+    async def plan_size(self, code: str) -> str | None:
+        """The droplet size of the plan's version on sale now; None for an unknown plan or one
+        with nothing on sale (the saga's reservation then refuses it, as before)."""
+        try:
+            plan = await self._billing.get(f"/plans/{quote(code, safe='')}", Plan)
+        except UpstreamRefusedError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return plan.current_version.droplet_size if plan.current_version else None
+
     async def add_plan(self, data: NewPlanRequest, actor: str) -> Plan:
         return await self._billing.post("/plans", Plan, _body(data, actor))
 

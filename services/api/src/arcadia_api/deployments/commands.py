@@ -6,7 +6,10 @@ import uuid
 from dataclasses import dataclass
 from uuid import UUID
 
+import msgspec
+
 from arcadia_api.deployments.domain import (
+    DEFAULT_PLAN,
     Authority,
     Deployment,
     DeploymentNotFoundError,
@@ -16,6 +19,7 @@ from arcadia_api.deployments.domain import (
     check_authority,
     check_slug,
     check_transition,
+    decide_size,
     initial_state,
 )
 from arcadia_api.deployments.repository import PostgresDeployments
@@ -54,8 +58,15 @@ async def create_deployment(
     timeouts: SagaTimeouts | None = None,
     *,
     live_quota: int | None = None,
+    plan_size: str | None = None,
 ) -> Created:
+    """Create a deployment; provisioning takes the droplet size from the plan (`plan_size`, the
+    plan version's size as billing's catalog gave it before the transaction began)."""
     state = initial_state(provision=request.provision, trial=request.trial)
+    if request.provision:
+        plan = request.plan_code or DEFAULT_PLAN
+        size = decide_size(request.size, plan_size, plan)
+        request = msgspec.structs.replace(request, size=size)
     deployments = PostgresDeployments(conn)
     if live_quota is not None and await deployments.count_live(principal.tenant_id) >= live_quota:
         raise QuotaExceededError(live_quota)

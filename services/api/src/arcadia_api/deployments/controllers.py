@@ -69,7 +69,7 @@ class DeploymentController(Controller):
     path = "/deployments"
     tags = ["deployments"]
 
-    @get("/", responses=problem_responses(400, 401, 403))
+    @get("/", responses=problem_responses(400, 401, 403, 422))
     async def list_deployments(
         self,
         runtime: ServiceRuntime,
@@ -101,11 +101,15 @@ class DeploymentController(Controller):
     async def create_deployment(
         self,
         runtime: ServiceRuntime,
+        billing: BillingClient,
         principal: Principal,
         data: CreateDeployment,
         idempotent: IdempotentPost,
     ) -> Response[Deployment]:
-        """Create a deployment: `active` (or `trial`), or `provisioning` with `provision: true`."""
+        """Create a deployment: `active` (or `trial`), or `provisioning` with `provision: true`.
+        The plan decides the droplet size: a `size` other than the plan's is a 422 listing the
+        allowed ones; a tenant over its quota of live deployments gets a 409."""
+        plan_size = await subscriptions.plan_size(billing, data) if data.provision else None
 
         async def work(conn: Connection) -> Outcome:
             created = await commands.create_deployment(
@@ -115,6 +119,7 @@ class DeploymentController(Controller):
                 data,
                 saga_timeouts(runtime),
                 live_quota=live_quota(runtime),
+                plan_size=plan_size,
             )
             if created.saga_id is not None:
                 started = ProvisioningStarted(
@@ -143,7 +148,7 @@ class DeploymentController(Controller):
             )
         return await subscriptions.with_subscription(billing, detail)
 
-    @get("/{deployment_id:uuid}/events", responses=problem_responses(400, 401, 404))
+    @get("/{deployment_id:uuid}/events", responses=problem_responses(400, 401, 404, 422))
     async def list_events(
         self,
         runtime: ServiceRuntime,

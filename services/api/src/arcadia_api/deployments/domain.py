@@ -84,6 +84,8 @@ AUTHORITY: Final[dict[tuple[DeploymentState, DeploymentState], frozenset[Authori
     (S.SUSPENDED, S.CANCELLED): frozenset({OPS, SYS}),
     (S.CANCELLED, S.ARCHIVED): frozenset({TEN, OPS, SYS}),
 }
+# Billing's default plan, when a provisioning request names none.
+DEFAULT_PLAN: Final = "studio"
 # A DNS label (RFC 1035, lowercase): 1-63 characters, letters, digits and inner hyphens.
 DNS_LABEL: Final = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
@@ -145,6 +147,18 @@ class QuotaExceededError(Exception):
         self.quota = quota
 
 
+class SizeNotAllowedError(Exception):
+    """A provisioning request names a droplet size its plan does not give."""
+
+    def __init__(self, requested: str, allowed: list[str], plan_code: str) -> None:
+        super().__init__(
+            f"size {requested!r} is not the plan's: plan {plan_code!r} provisions"
+            f" {', '.join(allowed)}; leave `size` out to get it"
+        )
+        self.requested = requested
+        self.allowed = allowed
+
+
 class InvalidSlugError(ValueError):
     def __init__(self, slug: str) -> None:
         super().__init__(f"{slug!r} is not a lowercase DNS label")
@@ -190,6 +204,17 @@ def initial_state(*, provision: bool, trial: bool) -> DeploymentState:
     if provision:
         return DeploymentState.PROVISIONING
     return DeploymentState.TRIAL if trial else DeploymentState.ACTIVE
+
+
+def decide_size(requested: str | None, plan_size: str | None, plan_code: str) -> str | None:
+    """The droplet size of a provisioning: the plan version's. A request naming another size is
+    refused; None when the plan's size is not known here (billing's reservation then carries it
+    to the provisioner, which uses it over the request's)."""
+    if plan_size is None:
+        return requested
+    if requested is not None and requested != plan_size:
+        raise SizeNotAllowedError(requested, [plan_size], plan_code)
+    return plan_size
 
 
 def check_slug(slug: str) -> str:

@@ -20,8 +20,10 @@ from arcadia_api.deployments.schemas import (
 from arcadia_api.http.pagination import (
     decode_cursor,
     decode_event_cursor,
+    decode_tenant_cursor,
     encode_cursor,
     encode_event_cursor,
+    encode_tenant_cursor,
 )
 from arcadia_api.http.principal import Principal, tenant_scope
 from arcadia_api.saga import repository as sagas
@@ -106,12 +108,21 @@ async def list_deployments(
     )
 
 
-async def tenant_summaries(conn: Connection) -> TenantList:
-    """Every tenant that has a deployment, with its deployment count per state (operators)."""
+async def tenant_summaries(conn: Connection, *, limit: int, cursor: str | None) -> TenantList:
+    """Tenants that have a deployment, by id, a page at a time, with their deployment count per
+    state (operators)."""
+    after = decode_tenant_cursor(cursor) if cursor else None
     counts: dict[str, dict[str, int]] = defaultdict(dict)
-    for tenant_id, state, n in await PostgresDeployments(conn).counts_by_tenant_and_state():
+    rows = await PostgresDeployments(conn).counts_by_tenant_and_state(
+        after=after, tenants=limit + 1
+    )
+    for tenant_id, state, n in rows:
         counts[tenant_id][state] = n
+    more = len(counts) > limit
+    if more:
+        counts.pop(max(counts))
     return TenantList(
+        next_cursor=encode_tenant_cursor(max(counts)) if more else None,
         items=[
             TenantSummary(
                 tenant_id=tenant_id,
@@ -119,5 +130,5 @@ async def tenant_summaries(conn: Connection) -> TenantList:
                 by_state=msgspec.convert(by_state, StateCounts),
             )
             for tenant_id, by_state in sorted(counts.items())
-        ]
+        ],
     )

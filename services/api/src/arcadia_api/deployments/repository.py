@@ -183,10 +183,17 @@ class PostgresDeployments:
         )
         return [_deployment(row) for row in rows]
 
-    async def counts_by_tenant_and_state(self) -> list[tuple[str, str, int]]:
+    async def counts_by_tenant_and_state(
+        self, *, after: str | None, tenants: int
+    ) -> list[tuple[str, str, int]]:
+        """Deployment counts per state of the first `tenants` tenants after `after` (by id)."""
         rows = await self._conn.fetch(
-            "SELECT tenant_id, state, count(*) AS n FROM deployments"
-            " GROUP BY tenant_id, state ORDER BY tenant_id, state"
+            "WITH page AS (SELECT DISTINCT tenant_id FROM deployments"
+            " WHERE $1::text IS NULL OR tenant_id > $1 ORDER BY tenant_id LIMIT $2)"
+            " SELECT tenant_id, state, count(*) AS n FROM deployments JOIN page USING (tenant_id)"
+            " GROUP BY tenant_id, state ORDER BY tenant_id, state",
+            after,
+            tenants,
         )
         return [(row["tenant_id"], row["state"], row["n"]) for row in rows]
 

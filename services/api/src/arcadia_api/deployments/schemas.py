@@ -33,7 +33,9 @@ class AddonRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
 
 
 class CreateDeployment(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """A new deployment. `provision: true` starts the provisioning saga (region, size, plan)."""
+    """A new deployment. `provision: true` starts the provisioning saga (region, plan). The plan
+    decides the droplet size: `size` may be left out, and naming another one is a 422
+    `size-not-allowed` listing the allowed ones."""
 
     slug: Slug
     display_name: DisplayName | None = None
@@ -43,7 +45,7 @@ class CreateDeployment(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown
     template_version: Code | None = None
     trial: bool = False
     provision: bool = False
-    size: Code = "s-1vcpu-1gb"
+    size: Code | None = None
     plan_code: Code | None = None
     addons: Annotated[list[AddonRequest], Meta(max_length=MAX_ADDON_LINES)] = msgspec.field(
         default_factory=list
@@ -116,4 +118,7 @@ class TenantSummary(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class TenantList(msgspec.Struct, frozen=True, kw_only=True):
+    """A page of tenants by id; `next_cursor` (null on the last page) asks for the next."""
+
     items: list[TenantSummary]
+    next_cursor: str | None = None

@@ -13,8 +13,11 @@ from arcadia_platform.problems import ProblemError
 
 
 class InvalidCursorError(ProblemError):
+    """422, not 400: any string is a well-formed cursor as the schema reads it (it is opaque);
+    one this API never handed out is refused for what it means, like an unknown plan."""
+
     def __init__(self) -> None:
-        super().__init__(400, "The cursor is not one this API handed out", slug="invalid-cursor")
+        super().__init__(422, "The cursor is not one this API handed out", slug="invalid-cursor")
 
 
 class _Cursor(msgspec.Struct, array_like=True, frozen=True):
@@ -54,3 +57,21 @@ def decode_event_cursor(text: str) -> int:
     except (binascii.Error, ValueError, msgspec.DecodeError) as exc:
         raise InvalidCursorError() from exc
     return cursor.event
+
+
+class _TenantCursor(msgspec.Struct, array_like=True, frozen=True):
+    tenant_id: str
+
+
+def encode_tenant_cursor(tenant_id: str) -> str:
+    raw = msgspec.json.encode(_TenantCursor(tenant_id))
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_tenant_cursor(text: str) -> str:
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        cursor = msgspec.json.decode(raw, type=_TenantCursor)
+    except (binascii.Error, ValueError, msgspec.DecodeError) as exc:
+        raise InvalidCursorError() from exc
+    return cursor.tenant_id

@@ -12,6 +12,7 @@ from arcadia_api.deployments.domain import (
     InvalidSlugError,
     InvalidTransitionError,
     QuotaExceededError,
+    SizeNotAllowedError,
     SlugTakenError,
     TransitionForbiddenError,
     TrialProvisioningError,
@@ -59,7 +60,9 @@ def gateway_answer(exc: Exception) -> Answer | None:
         case SlugTakenError():
             return answer(409, str(exc), "slug-taken")
         case QuotaExceededError():
-            return answer(409, str(exc), "quota-exceeded")
+            return answer(409, str(exc), "quota-exceeded", quota=exc.quota)
+        case SizeNotAllowedError():
+            return answer(422, str(exc), "size-not-allowed", allowed_sizes=exc.allowed)
         case InvalidSlugError():
             error = FieldError(message=str(exc), field="slug", source="body")
             return answer(400, "Request validation failed", "validation", errors=[error])

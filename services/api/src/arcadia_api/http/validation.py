@@ -6,7 +6,8 @@ msgspec stops at the first unknown field; this names every one of them (nested o
 `max_length` (e.g. more than 50 add-on lines) is well-formed input the service will not process:
 a 422 naming the field, rather than the 400 of a malformed body. Litestar converts bodies
 leniently (`0` for `false`, `"1"` for `1`); the OpenAPI document promises JSON types, so the body
-is then decoded strictly, as the schema reads.
+is then decoded strictly, as the schema reads. As JSON Schema reads them, `2303.0` is an integer
+(a number whose fraction is zero), so an integer field takes it as 2303; `2303.5` stays a 400.
 """
 
 from __future__ import annotations
@@ -61,11 +62,27 @@ async def check_request_body(request: Request[Any, Any, Any]) -> None:
             ],
         )
     try:
-        msgspec.json.decode(await request.body(), type=struct_type)
-    except msgspec.ValidationError as exc:
+        msgspec.json.decode(msgspec.json.encode(integral_as_int(body)), type=struct_type)
+    except (msgspec.ValidationError, RecursionError) as exc:
+        error = (
+            field_error(exc)
+            if isinstance(exc, msgspec.ValidationError)
+            else FieldError(message="nested too deeply", source="body")
+        )
         raise ProblemError(
-            400, "Request validation failed", slug="validation", errors=[field_error(exc)]
+            400, "Request validation failed", slug="validation", errors=[error]
         ) from exc
+
+
+def integral_as_int(value: Any) -> Any:
+    """`value` with every float whose fraction is zero as an int (JSON Schema's integers)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: integral_as_int(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [integral_as_int(item) for item in value]
+    return value
 
 
 def field_error(exc: msgspec.ValidationError) -> FieldError:

@@ -25,6 +25,7 @@ from arcadia_platform.logs import get_logger
 from arcadia_platform.outbox import Outbox
 
 log = get_logger(__name__)
+FALLBACK_SIZE = "s-1vcpu-1gb"
 
 
 async def start_provisioning(
@@ -47,7 +48,9 @@ async def start_provisioning(
     asked = DeploymentProvisioningRequested(
         slug=deployment.slug,
         region=request.region,
-        size=request.size,
+        # The plan's size (decided by the command); the fallback only when billing could not
+        # be asked, and then the reservation's size is the one the provisioner uses.
+        size=request.size or FALLBACK_SIZE,
         plan_code=request.plan_code,
         addons=tuple(ContractAddon(code=a.code, quantity=a.quantity) for a in request.addons),
     )

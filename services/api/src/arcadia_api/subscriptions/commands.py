@@ -8,11 +8,14 @@ from uuid import UUID
 import msgspec
 
 from arcadia_api.billing.client import BillingClient
-from arcadia_api.billing.requests import AttachAddonsRequest, ChangePlanRequest, SubscribeRequest
-from arcadia_api.billing.schemas import Attachment, PlanChange, Subscription
-from arcadia_api.deployments.domain import Deployment, DeploymentNotFoundError, DeploymentState
+from arcadia_api.deployments.domain import (
+    DEFAULT_PLAN,
+    Deployment,
+    DeploymentNotFoundError,
+    DeploymentState,
+)
 from arcadia_api.deployments.repository import PostgresDeployments
-from arcadia_api.deployments.schemas import DeploymentDetail
+from arcadia_api.deployments.schemas import CreateDeployment, DeploymentDetail
 from arcadia_api.http.principal import Principal
 from arcadia_api.http.upstream import UpstreamFailedError, UpstreamRefusedError
 from arcadia_platform.db import Connection
@@ -37,9 +40,14 @@ class DeploymentClosedError(ProblemError):
 async def billable_deployment(
     conn: Connection, principal: Principal, deployment_id: UUID
 ) -> Deployment:
-    """The caller's deployment, locked until billing has answered: a lifecycle change waits, so
-    billing hears of it after the subscription change it raced with. Another tenant's: 404."""
-    found = await PostgresDeployments(conn).get(deployment_id, for_update=True)
+    """The caller's deployment, if its billing may still change; another tenant's: 404.
+
+    Read without a lock, in a short transaction of its own: the call to billing that follows
+    holds no row lock and no pooled connection (arcadia_platform.idempotency_remote), so ten slow
+    plan changes cannot fill the pool that consumers, relays and timers share. A lifecycle change
+    racing the call is ordered by billing itself: it refuses to change a cancelled subscription,
+    and to subscribe a deployment it knows to be closed."""
+    found = await PostgresDeployments(conn).get(deployment_id)
     if found is None or not principal.can_see(found.tenant_id):
         raise DeploymentNotFoundError(deployment_id)
     if found.state in CLOSED:
@@ -47,37 +55,14 @@ async def billable_deployment(
     return found
 
 
-async def subscribe(
-    conn: Connection,
-    billing: BillingClient,
-    principal: Principal,
-    deployment_id: UUID,
-    request: SubscribeRequest,
-) -> Subscription:
-    deployment = await billable_deployment(conn, principal, deployment_id)
-    return await billing.subscribe(deployment, request, principal.sub)
-
-
-async def change_plan(
-    conn: Connection,
-    billing: BillingClient,
-    principal: Principal,
-    deployment_id: UUID,
-    request: ChangePlanRequest,
-) -> PlanChange:
-    deployment = await billable_deployment(conn, principal, deployment_id)
-    return await billing.change_plan(deployment, request, principal.sub)
-
-
-async def attach_addons(
-    conn: Connection,
-    billing: BillingClient,
-    principal: Principal,
-    deployment_id: UUID,
-    request: AttachAddonsRequest,
-) -> Attachment:
-    deployment = await billable_deployment(conn, principal, deployment_id)
-    return await billing.attach_addons(deployment, request, principal.sub)
+async def plan_size(billing: BillingClient, request: CreateDeployment) -> str | None:
+    """The droplet size of the requested plan, asked before any transaction begins; None when
+    billing cannot say (unknown plan, or billing out of reach: the reservation decides then)."""
+    try:
+        return await billing.plan_size(request.plan_code or DEFAULT_PLAN)
+    except (UpstreamFailedError, UpstreamRefusedError) as exc:
+        log.warning("deployment.plan_size_unavailable", status=exc.status)
+        return None
 
 
 async def with_subscription(billing: BillingClient, detail: DeploymentDetail) -> DeploymentDetail:

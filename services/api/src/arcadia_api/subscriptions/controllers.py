@@ -11,14 +11,25 @@ from litestar.datastructures import State
 from arcadia_api.billing.client import BillingClient
 from arcadia_api.billing.requests import AttachAddonsRequest, ChangePlanRequest, SubscribeRequest
 from arcadia_api.billing.schemas import Attachment, PlanChange, Subscription
+from arcadia_api.config import ApiSettings
 from arcadia_api.http.principal import Principal
 from arcadia_api.http.problems import problem_responses
 from arcadia_api.subscriptions import commands as subscriptions
 from arcadia_platform.idempotency import IdempotentPost
+from arcadia_platform.idempotency_remote import answer_remote
+from arcadia_platform.runtime import ServiceRuntime
 
 AnyRequest = Request[Principal, str, State]
 # Billing's refusals come through with their status; billing out of reach is 502/503/504.
 ANSWERS: Final = problem_responses(400, 401, 404, 409, 422, 502, 503, 504)
+
+
+def lease(runtime: ServiceRuntime) -> float:
+    """How long an Idempotency-Key stays in flight while billing is being asked: past the
+    client's timeout and its retries, so a live call is never run twice."""
+    settings = runtime.settings
+    assert isinstance(settings, ApiSettings)
+    return 3 * settings.upstream_timeout_s + 5
 
 
 class SubscriptionController(Controller):
@@ -28,6 +39,7 @@ class SubscriptionController(Controller):
     @post("/subscribe", status_code=201, responses=ANSWERS)
     async def subscribe(
         self,
+        runtime: ServiceRuntime,
         billing: BillingClient,
         principal: Principal,
         deployment_id: UUID,
@@ -35,15 +47,19 @@ class SubscriptionController(Controller):
         idempotent: IdempotentPost,
     ) -> Response[Subscription]:
         """Subscribe the deployment: active at once, add-on unit prices snapshotted now."""
-        return await idempotent.answer(
+        return await answer_remote(
+            idempotent,
             201,
             data,
-            lambda conn: subscriptions.subscribe(conn, billing, principal, deployment_id, data),
+            lambda conn: subscriptions.billable_deployment(conn, principal, deployment_id),
+            lambda deployment: billing.subscribe(deployment, data, principal.sub),
+            lease_s=lease(runtime),
         )
 
     @post("/plan", status_code=200, responses=ANSWERS)
     async def change_plan(
         self,
+        runtime: ServiceRuntime,
         billing: BillingClient,
         principal: Principal,
         deployment_id: UUID,
@@ -51,15 +67,19 @@ class SubscriptionController(Controller):
         idempotent: IdempotentPost,
     ) -> Response[PlanChange]:
         """Move to another plan or version; the answer carries the proration posted now."""
-        return await idempotent.answer(
+        return await answer_remote(
+            idempotent,
             200,
             data,
-            lambda conn: subscriptions.change_plan(conn, billing, principal, deployment_id, data),
+            lambda conn: subscriptions.billable_deployment(conn, principal, deployment_id),
+            lambda deployment: billing.change_plan(deployment, data, principal.sub),
+            lease_s=lease(runtime),
         )
 
     @post("/addons", status_code=200, responses=ANSWERS)
     async def attach_addons(
         self,
+        runtime: ServiceRuntime,
         billing: BillingClient,
         principal: Principal,
         deployment_id: UUID,
@@ -67,8 +87,11 @@ class SubscriptionController(Controller):
         idempotent: IdempotentPost,
     ) -> Response[Attachment]:
         """Attach add-ons at today's catalog price; each new line keeps that price."""
-        return await idempotent.answer(
+        return await answer_remote(
+            idempotent,
             200,
             data,
-            lambda conn: subscriptions.attach_addons(conn, billing, principal, deployment_id, data),
+            lambda conn: subscriptions.billable_deployment(conn, principal, deployment_id),
+            lambda deployment: billing.attach_addons(deployment, data, principal.sub),
+            lease_s=lease(runtime),
         )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Controller, get
+from litestar.params import Parameter
 
 from arcadia_api.deployments import queries
 from arcadia_api.deployments.schemas import TenantList
@@ -16,8 +19,15 @@ class TenantController(Controller):
     tags = ["tenants"]
     guards = [operator_only]
 
-    @get("/", responses=problem_responses(400, 401, 403))
-    async def list_tenants(self, runtime: ServiceRuntime) -> TenantList:
-        """Operators: every tenant with a deployment, and its deployment count per state."""
+    @get("/", responses=problem_responses(400, 401, 403, 422))
+    async def list_tenants(
+        self,
+        runtime: ServiceRuntime,
+        limit: Annotated[int, Parameter(ge=1, le=500, description="Page size.")] = 100,
+        cursor: Annotated[
+            str | None, Parameter(max_length=512, description="`next_cursor` of the previous page.")
+        ] = None,
+    ) -> TenantList:
+        """Operators: tenants with a deployment, by id, and their deployment count per state."""
         async with runtime.pool.acquire() as conn:
-            return await queries.tenant_summaries(conn)
+            return await queries.tenant_summaries(conn, limit=limit, cursor=cursor)

@@ -63,6 +63,15 @@ class DeploymentProjection:
             at,
         )
 
+    async def locked_state(self, deployment_id: UUID, tenant_id: str) -> str | None:
+        """The deployment's last known state, its row locked until commit: a state change
+        heard meanwhile waits, so a subscription made now is seen (and followed) by it."""
+        await self._lock(deployment_id, tenant_id)
+        state: str | None = await self._conn.fetchval(
+            "SELECT state FROM deployments WHERE deployment_id = $1", deployment_id
+        )
+        return state
+
     async def billing_action_suspended(self, deployment_id: UUID) -> bool:
         value = await self._conn.fetchval(
             "SELECT billing_action_suspended FROM deployments WHERE deployment_id = $1",

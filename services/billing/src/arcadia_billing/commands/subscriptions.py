@@ -8,13 +8,14 @@ from uuid import UUID, uuid4
 
 from arcadia_billing.adapters.catalog import CatalogRepository
 from arcadia_billing.adapters.ledger import LedgerRepository
+from arcadia_billing.adapters.projections import DeploymentProjection
 from arcadia_billing.adapters.publisher import Publisher
 from arcadia_billing.adapters.subscriptions import SubscriptionRepository
 from arcadia_billing.clock import Clock
 from arcadia_billing.commands import Transactions
 from arcadia_billing.commands.operations import change_status, open_subscription
 from arcadia_billing.domain.accounting import attach_entries, plan_change_entries
-from arcadia_billing.domain.errors import SubscriptionNotFoundError
+from arcadia_billing.domain.errors import DeploymentClosedError, SubscriptionNotFoundError
 from arcadia_billing.domain.money import Money
 from arcadia_billing.domain.prices import AddonLine, PlanVersion, Proration
 from arcadia_billing.domain.subscriptions import Status, Subscription
@@ -22,6 +23,7 @@ from arcadia_platform.db import Connection
 from arcadia_platform.logs import get_logger
 
 log = get_logger(__name__)
+CLOSED_STATES = frozenset({"cancelled", "archived"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +71,11 @@ class SubscriptionCommands:
         """Subscribed directly (not by the saga): active at once, its first period begins now."""
         at = self._clock()
         async with self._tx.begin() as conn:
+            # The gateway asks without holding its deployment row: a cancel racing this request
+            # is ordered here, under billing's own lock of the deployment's projection.
+            state = await DeploymentProjection(conn).locked_state(deployment_id, tenant_id)
+            if state in CLOSED_STATES:
+                raise DeploymentClosedError(f"deployment {deployment_id} is {state}")
             subscription = await open_subscription(
                 conn,
                 tenant_id=tenant_id,

@@ -79,5 +79,11 @@ class AlreadyExistsError(ConflictError):
     code = "already_exists"
 
 
+class DeploymentClosedError(ConflictError):
+    """The deployment is cancelled or archived: it cannot be subscribed any more."""
+
+    code = "deployment_closed"
+
+
 class SubscriptionExistsError(ConflictError):
     code = "subscription_exists"

@@ -72,6 +72,7 @@ class SagaReactions:
             subscription_id=str(subscription.id),
             plan_code=subscription.plan.plan_code,
             plan_version=subscription.plan.version,
+            droplet_size=subscription.plan.droplet_size,
         )
         await self._announce(conn, event, reserved)
 

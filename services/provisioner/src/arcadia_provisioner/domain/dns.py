@@ -19,21 +19,40 @@ def previous_record(existing: Sequence[CloudRecord], ip: str) -> PreviousRecord 
     return PreviousRecord(previous.id, previous.data) if previous else None
 
 
+DNS_CONFLICT = "dns_conflict"
+
+
+class DnsConflictError(Exception):
+    """The name already has an A record this saga did not create: it is never overwritten (it
+    may be another tenant's, or an operator's); the step fails for good and the saga compensates."""
+
+    def __init__(self, fqdn: str, record: CloudRecord) -> None:
+        super().__init__(
+            f"{DNS_CONFLICT}: {fqdn} already has A record {record.id} -> {record.data},"
+            " which this saga did not create"
+        )
+        self.fqdn = fqdn
+        self.record = record
+
+
 @dataclass(frozen=True)
 class PointDns:
-    """Create a record, update `record_id` to our IP, or keep `record_id` (already ours)."""
+    """Create a record, or keep `record_id` (ours: it already points at the saga's droplet)."""
 
-    action: str  # "create" | "update" | "keep"
+    action: str  # "create" | "keep"
     record_id: int | None = None
 
 
-def plan_point(existing: Sequence[CloudRecord], ip: str) -> PointDns:
-    target = next(iter(a_records(existing)), None)
-    if target is None:
-        return PointDns("create")
-    if target.data != ip:
-        return PointDns("update", target.id)
-    return PointDns("keep", target.id)
+def plan_point(existing: Sequence[CloudRecord], ip: str, fqdn: str) -> PointDns:
+    """An A record at the name pointing elsewhere was not made by this saga (its droplet's
+    address is its own): DnsConflictError. Ours from an earlier attempt is kept."""
+    records = a_records(existing)
+    foreign = next((r for r in records if r.data != ip), None)
+    if foreign is not None:
+        raise DnsConflictError(fqdn, foreign)
+    if records:
+        return PointDns("keep", records[0].id)
+    return PointDns("create")
 
 
 @dataclass(frozen=True)

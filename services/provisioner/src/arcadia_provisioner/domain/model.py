@@ -45,6 +45,7 @@ class Provisioning:
     slug: str | None = None
     region: str | None = None
     size: str | None = None
+    plan_size: str | None = None
     requested: bool = False
     reserved: bool = False
     linked: bool = False
@@ -65,6 +66,11 @@ class Provisioning:
         return self.aborted_at is not None
 
     @property
+    def droplet_size(self) -> str | None:
+        """The reserved plan version's size; the request's only when billing did not say."""
+        return self.plan_size or self.size
+
+    @property
     def ready_to_create(self) -> bool:
         """Both the request and the reserved subscription are in, and nobody aborted."""
         return self.requested and self.reserved and not self.aborted
@@ -81,6 +87,7 @@ class ProvisioningChanges(TypedDict, total=False):
     slug: str
     region: str
     size: str
+    plan_size: str
     requested: bool
     reserved: bool
     linked: bool

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from arcadia_contracts.dns import record_name, tenant_dns_label
+
 DROPLET_IMAGE = "ubuntu-24-04-x64"
 DNS_TTL_S = 300
 
@@ -23,10 +25,9 @@ def droplet_tags(saga_id: UUID, deployment_id: UUID) -> list[str]:
 
 
 def dns_name(slug: str, tenant_id: str) -> str:
-    """The record name relative to the base domain: `<slug>.<tenant>`."""
-    return f"{slug}.{dns_label(tenant_id)}"
+    """The record name relative to the base domain: `<slug>.<tenant label>`, the tenant's label
+    unique to its exact id (arcadia_contracts.dns)."""
+    return record_name(slug, tenant_id)
 
 
-def dns_label(value: str) -> str:
-    label = "".join(c if c.isalnum() else "-" for c in value.lower()).strip("-")
-    return label[:63] or "tenant"
+dns_label = tenant_dns_label

@@ -57,8 +57,12 @@ class SagaReactions:
         await self._maybe_create_droplet(store, row)
 
     async def subscription_reserved(self, conn: Connection, event: Envelope) -> None:
-        assert isinstance(event.payload, SubscriptionReserved)
-        store, row = await self._record(conn, event, {"reserved": True})
+        reserved = event.payload
+        assert isinstance(reserved, SubscriptionReserved)
+        changes: ProvisioningChanges = {"reserved": True}
+        if reserved.droplet_size:  # the plan decides the hardware
+            changes["plan_size"] = reserved.droplet_size
+        store, row = await self._record(conn, event, changes)
         await self._maybe_create_droplet(store, row)
 
     async def resource_linked(self, conn: Connection, event: Envelope) -> None:

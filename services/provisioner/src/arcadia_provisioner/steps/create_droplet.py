@@ -18,11 +18,12 @@ async def create_droplet(ctx: StepContext, job: Job, row: Provisioning) -> str:
         return "skipped"
     assert row.slug is not None
     assert row.region is not None
-    assert row.size is not None
+    size = row.droplet_size
+    assert size is not None
     droplet = await ctx.cloud.ensure_droplet(
         name=droplet_name(row.saga_id, row.slug),
         region=row.region,
-        size=row.size,
+        size=size,
         image=DROPLET_IMAGE,
         tags=droplet_tags(row.saga_id, row.deployment_id),
         tag=saga_tag(row.saga_id),
@@ -31,7 +32,7 @@ async def create_droplet(ctx: StepContext, job: Job, row: Provisioning) -> str:
     async with ctx.store.transaction():
         await ctx.store.update_provisioning(row.saga_id, {"droplet_id": droplet.id})
         created = DropletCreated(
-            droplet_id=droplet.id, name=droplet.name, region=row.region, size=row.size
+            droplet_id=droplet.id, name=droplet.name, region=row.region, size=size
         )
         await ctx.store.publish(row, created)
         await ctx.store.schedule(

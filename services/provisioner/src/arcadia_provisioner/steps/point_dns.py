@@ -1,7 +1,10 @@
-"""Step point_dns: `<slug>.<tenant>.<base domain>` to the droplet's IP, remembering what was there.
+"""Step point_dns: `<slug>.<tenant label>.<base domain>` to the droplet's IP.
 
-Before changing anything, the record it replaces is stored durably (dns_prepared), so that
-compensation can put it back; a repeated attempt finds its own record and keeps it.
+The provisioner never overwrites an A record it did not create: one at the name that points
+elsewhere fails the step for good (`dns_conflict`), and the saga compensates. Before creating
+the record, the step notes durably that it is about to (dns_prepared), so that compensation
+deletes it even when the provider's answer was lost; a repeated attempt finds its own record
+(pointing at the saga's droplet) and keeps it.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ async def point_dns(ctx: StepContext, job: Job, row: Provisioning) -> str:
     domain = ctx.settings.base_domain
     name = dns_name(row.slug, row.tenant_id)
     existing = await ctx.cloud.list_records(domain, name)
+    plan = plan_point(existing, ip, f"{name}.{domain}")  # raises DnsConflictError
     if not row.dns_prepared:
         await ctx.store.update_provisioning(
             row.saga_id,
@@ -31,15 +35,8 @@ async def point_dns(ctx: StepContext, job: Job, row: Provisioning) -> str:
                 "dns_previous": previous_record(existing, ip),
             },
         )
-    plan = plan_point(existing, ip)
     if plan.action == "create":
         record = await ctx.cloud.create_record(domain, type="A", name=name, data=ip, ttl=DNS_TTL_S)
-        record_id, data = record.id, record.data
-    elif plan.action == "update":
-        assert plan.record_id is not None
-        record = await ctx.cloud.update_record(
-            domain, plan.record_id, type="A", name=name, data=ip, ttl=DNS_TTL_S
-        )
         record_id, data = record.id, record.data
     else:
         assert plan.record_id is not None

@@ -12,6 +12,7 @@ from arcadia_platform.digitalocean.errors import (
     ProviderRejectedError,
 )
 from arcadia_platform.logs import get_logger
+from arcadia_provisioner.domain.dns import DnsConflictError
 from arcadia_provisioner.domain.model import STEP_OF_JOB, UNDO_KINDS, Job, JobKind, Provisioning
 from arcadia_provisioner.domain.policy import (
     Decision,
@@ -40,7 +41,7 @@ PROVISIONING_STEPS: dict[JobKind, ProvisioningStep] = {
 
 def classify(exc: Exception) -> Failure | None:
     """How a step failed, as the policy sees it; None for an error that is not the provider's."""
-    if isinstance(exc, ProviderRejectedError | DropletFailedError):
+    if isinstance(exc, ProviderRejectedError | DropletFailedError | DnsConflictError):
         return Failure.FINAL
     if isinstance(exc, RetryLaterError | ProviderError):
         return Failure.RETRYABLE

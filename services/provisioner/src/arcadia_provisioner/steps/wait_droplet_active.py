@@ -18,7 +18,8 @@ async def wait_droplet_active(ctx: StepContext, job: Job, row: Provisioning) -> 
         return "skipped"
     assert row.droplet_id is not None
     assert row.region is not None
-    assert row.size is not None
+    size = row.droplet_size
+    assert size is not None
     droplet = await ctx.cloud.get_droplet(row.droplet_id)
     if droplet.status == "errored":
         raise DropletFailedError(droplet.id, droplet.status)
@@ -29,7 +30,7 @@ async def wait_droplet_active(ctx: StepContext, job: Job, row: Provisioning) -> 
             row.saga_id, {"droplet_active": True, "ip_address": droplet.ip}
         )
         active = DropletActive(
-            droplet_id=droplet.id, ip_address=droplet.ip, region=row.region, size=row.size
+            droplet_id=droplet.id, ip_address=droplet.ip, region=row.region, size=size
         )
         await ctx.store.publish(row, active)
         if current.linked:  # inventory's link arrived before the droplet was seen active
