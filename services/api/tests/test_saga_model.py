@@ -107,3 +107,23 @@ def test_a_refused_undo_ends_compensation_failed() -> None:
     assert saga.status is SagaStatus.COMPENSATION_FAILED
     assert "403 forbidden" in (saga.reason or "")
     assert not saga.record_report("DropletDestroyed", T0)
+
+
+def test_reports_after_the_compensation_deadline_still_settle_the_saga() -> None:
+    saga = new_saga()
+    saga.abort("reserve_subscription", "step deadline", T0)
+    # The deadline passed while the abort was held up (a broker outage): for operators.
+    assert saga.compensation_failed("reserve_subscription", "deadline", T0 + STEP)
+    reports = list(COMPENSATION_REPORTS)
+    for report in reports[:-1]:
+        assert not saga.record_report(report, T0 + STEP * 2)
+    assert saga.record_report(reports[-1], T0 + STEP * 2)
+    assert saga.status is SagaStatus.COMPENSATED
+    assert saga.finished_at == T0 + STEP * 2
+
+
+def test_a_completed_saga_never_becomes_compensation_failed() -> None:
+    saga = new_saga()
+    saga.complete(T0)
+    assert not saga.compensation_failed("compensate", "403 forbidden", T0)
+    assert saga.status is SagaStatus.COMPLETED

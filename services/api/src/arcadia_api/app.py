@@ -57,7 +57,7 @@ def create_app(settings: ApiSettings) -> Litestar:
     runtime.routes = saga_routes.routes(reactions)
 
     async def run_deadlines() -> None:
-        await SagaDeadlines(runtime.events_pool, runtime.outbox, reactions, settings).run()
+        await SagaDeadlines(runtime.events_pool, runtime.outbox, settings).run()
 
     runtime.background.append(run_deadlines)
     verifier = TokenVerifier(settings)

@@ -69,8 +69,8 @@ class ApiSettings(ServiceSettings):
     saga_step_timeout_s: float = Field(default=120.0, gt=0)
     """Deadline of one running saga step (seconds); past it the saga is aborted."""
     compensation_timeout_s: float = Field(default=600.0, gt=0)
-    """How long an aborted saga's compensation may take (seconds); past it the saga ends
-    `compensation_failed`.
+    """How long an aborted saga's compensation may take (seconds); past it the saga is listed
+    `compensation_failed`, and its deployment stays as it is until the undo is reported.
     """
     saga_tick_s: float = Field(default=0.25, gt=0)
     """How often the deadline timer looks for overdue sagas (seconds)."""

@@ -138,7 +138,11 @@ class SagaReactions:
                 step=failure.step,
                 reason=failure.reason,
             )
-            await self.finish_if_ended(conn, saga)
+        if saga.kind is SagaKind.PROVISION and saga.status is SagaStatus.COMPENSATION_FAILED:
+            # A participant gave up its undo: nothing more will be undone, the deployment ends
+            # cancelled (what it still holds is listed for operators). Also when the deadline had
+            # already made the saga compensation_failed without cancelling it.
+            await self._cancel(conn, saga)
         await sagas.save(conn, saga)
 
     async def past_due(self, conn: Connection, event: Envelope) -> None:
@@ -188,17 +192,23 @@ class SagaReactions:
         await holds.reinstate_tenant(conn, self._outbox, event.tenant_id, why, event.occurred_at)
 
     async def finish_if_ended(self, conn: Connection, saga: Saga) -> None:
-        """A provisioning saga that has ended without completing leaves the deployment cancelled."""
-        ended = saga.status in (SagaStatus.COMPENSATED, SagaStatus.COMPENSATION_FAILED)
-        if saga.kind is SagaKind.PROVISION and ended:
-            await transitions.system_transition(
-                conn,
-                self._outbox,
-                saga.deployment_id,
-                DeploymentState.CANCELLED,
-                f"provisioning {saga.status.value}: {saga.reason}",
-                saga_id=saga.id,
-            )
+        """A provisioning saga whose every participant has reported its undo leaves the
+        deployment cancelled. Only then: a saga the compensation deadline made
+        `compensation_failed` may still have undo work in flight (an abort held up by a broker
+        outage), and a deployment said `cancelled` while it holds a droplet, a DNS record and a
+        resource is the disagreement the audit flags. Late reports settle it (`compensated`)."""
+        if saga.kind is SagaKind.PROVISION and saga.status is SagaStatus.COMPENSATED:
+            await self._cancel(conn, saga)
+
+    async def _cancel(self, conn: Connection, saga: Saga) -> None:
+        await transitions.system_transition(
+            conn,
+            self._outbox,
+            saga.deployment_id,
+            DeploymentState.CANCELLED,
+            f"provisioning {saga.status.value}: {saga.reason}",
+            saga_id=saga.id,
+        )
 
     async def _saga_of(self, conn: Connection, event: Envelope) -> Saga | None:
         """The event's saga, locked; an event without a saga id is dead-lettered, not dropped."""

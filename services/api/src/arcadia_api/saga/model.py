@@ -193,7 +193,14 @@ class Saga:
         return self._settle(now)
 
     def compensation_failed(self, step: str, reason: str, now: datetime) -> bool:
-        if self.status in (SagaStatus.COMPENSATED, SagaStatus.COMPENSATION_FAILED):
+        """An undo failed for good, or the compensation overran its deadline: for operators.
+        False if the saga had ended already: a completed saga stays completed (its deployment
+        is live, and only a teardown takes that back)."""
+        if self.status in (
+            SagaStatus.COMPLETED,
+            SagaStatus.COMPENSATED,
+            SagaStatus.COMPENSATION_FAILED,
+        ):
             return False
         self.status = SagaStatus.COMPENSATION_FAILED
         self.finished_at = now
@@ -201,7 +208,9 @@ class Saga:
         return True
 
     def _settle(self, now: datetime) -> bool:
-        if self.status is not SagaStatus.COMPENSATING:
+        """Compensated once every participant has reported its undo, also after the deadline
+        made it `compensation_failed`: reports held up by an outage still settle it."""
+        if self.status not in (SagaStatus.COMPENSATING, SagaStatus.COMPENSATION_FAILED):
             return False
         if not set(COMPENSATION_REPORTS.values()) <= self.reports:
             return False

@@ -3,7 +3,10 @@
 The deadlines are columns of the saga record, so they survive restarts; this loop only reads
 them. A provisioning saga past its deadline is aborted like any failure (ProvisioningAborted on
 the deployments topic); one whose compensation outlives its own deadline, or a teardown that
-does not finish, ends `compensation_failed`, which operators see at GET /api/v1/sagas.
+does not finish, ends `compensation_failed`, which operators see at GET /api/v1/sagas. An overdue
+compensation does not cancel the deployment: the undo may only be late (its abort held up by a
+broker outage), and the participants' reports, whenever they come, settle the saga `compensated`
+and cancel the deployment (handlers.py).
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ import asyncpg
 from arcadia_api.config import ApiSettings
 from arcadia_api.saga import repository as sagas
 from arcadia_api.saga.abort import abort_and_announce
-from arcadia_api.saga.handlers import SagaReactions
 from arcadia_api.saga.model import Saga
 from arcadia_api.saga.steps import SagaKind, SagaStatus
 from arcadia_platform.db import Connection
@@ -27,12 +29,9 @@ log = get_logger(__name__)
 
 
 class SagaDeadlines:
-    def __init__(
-        self, pool: asyncpg.Pool, outbox: Outbox, reactions: SagaReactions, settings: ApiSettings
-    ) -> None:
+    def __init__(self, pool: asyncpg.Pool, outbox: Outbox, settings: ApiSettings) -> None:
         self._pool = pool
         self._outbox = outbox
-        self._reactions = reactions
         self._settings = settings
 
     async def run(self) -> None:
@@ -55,11 +54,14 @@ class SagaDeadlines:
         now = datetime.now(UTC)
         if saga.status is SagaStatus.COMPENSATING or saga.kind is SagaKind.TEARDOWN:
             if saga.deadline_at < now:
+                # For operators; the deployment is not cancelled here. The undo may only be late
+                # (its abort or its reports held up by a broker outage): the participants still
+                # undo, and their reports still settle the saga and cancel the deployment.
                 saga.compensation_failed(
                     saga.current_step, "did not finish before its deadline", now
                 )
-                await self._reactions.finish_if_ended(conn, saga)
                 await sagas.save(conn, saga)
+                log.warning("saga.compensation_overdue", saga_id=str(saga.id), kind=saga.kind.value)
             return
         expiry = saga.expired(now)
         if expiry is None:
