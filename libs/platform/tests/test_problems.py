@@ -48,6 +48,15 @@ def test_an_unreachable_database_is_a_503_with_retry_after() -> None:
     assert decided.headers["Retry-After"].isdigit()
 
 
+def test_a_connection_lost_mid_transaction_is_a_503_not_a_500() -> None:
+    # What the pool's reset raises for a connection whose server was killed under it.
+    lost = asyncpg.InternalClientError(
+        "cannot switch to state 15; another operation (2) is in progress"
+    )
+    decided = answer_for(lost)
+    assert (decided.problem.status, decided.problem.code) == (503, "database_unavailable")
+
+
 def test_validation_errors_name_the_field() -> None:
     exc = ValidationException(extra=[{"key": "slug", "message": "too long", "source": "body"}])
     errors = answer_for(exc).problem.errors

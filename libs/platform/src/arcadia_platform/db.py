@@ -33,8 +33,13 @@ Connection: TypeAlias = "asyncpg.Connection[asyncpg.Record] | PoolConnectionProx
 # What an unreachable, restarting or overloaded database raises: none of it is the request's or
 # the message's fault, so callers answer 503 or retry instead of failing for good. TimeoutError is
 # a pool acquire timeout or a command timeout; OSError a refused or reset connection.
+# InternalClientError ("cannot switch to state 15; another operation (2) is in progress") is what
+# asyncpg raises when a pooled connection whose server was killed mid-transaction is reset on its
+# way back to the pool: it hides the connection loss behind it (seen in the PostgreSQL outage
+# chaos test as a 500 on POST /deployments).
 DATABASE_UNAVAILABLE: tuple[type[BaseException], ...] = (
     OSError,
+    asyncpg.InternalClientError,
     TimeoutError,
     asyncpg.PostgresConnectionError,
     asyncpg.InterfaceError,
