@@ -223,10 +223,8 @@ def _service_env(service: str, stack: Stack, common: Mapping[str, str]) -> dict[
     if service in ("provisioner", "inventory"):
         service_env |= {f"{prefix}DO_BASE_URL": stack.sim}
     if service == "provisioner":
-        service_env |= {
-            "ARCADIA_PROVISIONER_DO_REQUESTS_PER_MINUTE": "0",
-            "ARCADIA_PROVISIONER_BASE_DOMAIN": BASE_DOMAIN,
-        }
+        service_env["ARCADIA_PROVISIONER_DO_REQUESTS_PER_MINUTE"] = "0"
+        service_env["ARCADIA_PROVISIONER_BASE_DOMAIN"] = BASE_DOMAIN
     return service_env
 
 
