@@ -1,5 +1,5 @@
 """/ops, the operators' status page, in a real headless browser (Debian's Chromium driven by
-Playwright) with a whole stack behind it: a completed saga, dead letters (poison sent through the
+Playwright) with a whole stack behind it: a completed saga and a compensated one, dead letters (poison sent through the
 real inbound screen, and one put straight into a DLQ), and an orphan droplet found by a drift
 scan. An operator pastes a token; every number the page shows equals the JSON API's answer. The
 token stays in sessionStorage only. A screenshot is kept in the artifacts folder."""
@@ -105,6 +105,10 @@ async def test_the_ops_page_shows_what_the_apis_say(
     async with httpx.AsyncClient(timeout=30) as client:
         deployment, saga = await stack.provision(client, tenant, "shop")
         await stack.wait_terminal(client, tenant, deployment, saga, timeout_s=45)
+        # A second saga fails at create_droplet (a 422 is not retried) and is compensated.
+        await stack.sim_fault(client, "droplets.create", 422, count=1)
+        failed, failed_saga = await stack.provision(client, tenant, "blog")
+        await stack.wait_terminal(client, tenant, failed, failed_saga, timeout_s=45)
         await dead_letters(stack)
 
         async def dlq() -> Any:
@@ -138,8 +142,13 @@ async def test_the_ops_page_shows_what_the_apis_say(
             by_status = Counter(s["status"] for s in sagas["items"])
             shown = await numbers(page, "#saga-count-table")
             assert shown == {"stuck": 0} | {s: by_status.get(s, 0) for s in STATUSES}
-            assert shown["completed"] == 1
-            assert await page.locator("#saga-table tbody tr").count() == len(sagas["items"])
+            assert (shown["completed"], shown["compensated"]) == (1, 1)
+            # Each saga with its steps, the compensated one before the completed one.
+            rows = page.locator("#saga-table tbody tr")
+            assert await rows.count() == len(sagas["items"]) == 2
+            assert await rows.nth(0).get_attribute("data-saga") == failed_saga
+            await expect(rows.nth(0)).to_contain_text("create_droplet")
+            await expect(rows.nth(1).locator("td.steps .badge.succeeded")).to_have_count(8)
 
             assert await page.locator("#dlq-total").inner_text() == "3"
             rows = await page.locator("#dlq-table tbody tr").all_inner_texts()
