@@ -151,8 +151,8 @@ async def test_the_ops_page_shows_what_the_apis_say(
             await expect(rows.nth(1).locator("td.steps .badge.succeeded")).to_have_count(8)
 
             assert await page.locator("#dlq-total").inner_text() == "3"
-            rows = await page.locator("#dlq-table tbody tr").all_inner_texts()
-            assert sorted(r.split("\t") for r in rows) == sorted(
+            letters = await page.locator("#dlq-table tbody tr").all_inner_texts()
+            assert sorted(r.split("\t") for r in letters) == sorted(
                 [c["topic"], c["reason"], str(c["count"])] for c in summary["counts"]
             )
 
