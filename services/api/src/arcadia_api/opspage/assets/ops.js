@@ -50,6 +50,16 @@ function sagaState(saga, now) {
   return saga.status === "running" && Date.parse(saga.deadline_at) < now ? "stuck" : saga.status;
 }
 
+// The newest sagas, plus every open or failed one asked by status: a busy fleet's newest
+// `LIMIT` may not reach a saga stuck since yesterday, and those are the ones that matter here.
+async function sagas(token) {
+  const lists = await Promise.all([null, "running", "compensating", "compensation_failed"].map(
+    (status) => api(`/api/v1/sagas?limit=${LIMIT}${status ? `&status=${status}` : ""}`, token)));
+  const byId = new Map();
+  for (const list of lists) for (const saga of list.items) byId.set(saga.id, saga);
+  return { items: [...byId.values()], capped: lists.some((l) => l.items.length >= LIMIT) };
+}
+
 function renderSagas(list) {
   const now = Date.now();
   const counts = {};
@@ -62,7 +72,9 @@ function renderSagas(list) {
     ...statuses.map((s) => el("tr", { "data-status": s }, el("td", {}, badge(s)),
       el("td", { class: "count" }, counts[s] || 0))),
   ];
-  const more = list.items.length >= LIMIT ? el("p", { class: "muted" }, `the newest ${LIMIT} only`) : "";
+  const more = list.capped
+    ? el("p", { class: "muted" }, `capped: the newest ${LIMIT}, and up to ${LIMIT} per open status`)
+    : "";
   shown("saga-counts", table(["status", "count"], rows, { id: "saga-count-table" }), more);
   const rank = (s) => ORDER.indexOf(sagaState(s, now));
   const sorted = [...list.items].sort((a, b) => rank(a) - rank(b));
@@ -128,13 +140,15 @@ async function load() {
   if (!token) { status.textContent = "Paste an operator token."; return; }
   status.textContent = "Loading…";
   const parts = [
-    ["saga-counts", `/api/v1/sagas?limit=${LIMIT}`, renderSagas],
+    ["saga-counts", null, renderSagas],
     ["dlq", "/api/v1/ops/dlq", renderDlq],
     ["audit", "/api/v1/ops/audit", renderAudit],
     ["drift", `/api/v1/drift?status=open&limit=${LIMIT}`, renderDrift],
   ];
   const results = await Promise.allSettled(parts.map(async ([id, path, render]) => {
-    try { render(await api(path, token)); } catch (error) { failed(id, error); throw error; }
+    try {
+      render(path === null ? await sagas(token) : await api(path, token));
+    } catch (error) { failed(id, error); throw error; }
   }));
   const bad = results.filter((r) => r.status === "rejected").length;
   status.textContent = bad ? `Loaded with ${bad} error(s) at ${new Date().toISOString()}`
