@@ -36,6 +36,7 @@ from arcadia_api.inventory.client import InventoryClient
 from arcadia_api.inventory.controllers import InventoryController, OperationsController
 from arcadia_api.ops.collect import AuditUpstreams
 from arcadia_api.ops.controllers import OpsController
+from arcadia_api.opspage.routes import ops_page_routes
 from arcadia_api.saga import routes as saga_routes
 from arcadia_api.saga.controllers import SagaController
 from arcadia_api.saga.handlers import SagaReactions
@@ -67,7 +68,11 @@ def create_app(settings: ApiSettings) -> Litestar:
     audit = AuditUpstreams(settings)
     app = service_app(
         runtime,
-        [api_router(settings, runtime, verifier, billing, inventory, audit), *docs_routes()],
+        [
+            api_router(settings, runtime, verifier, billing, inventory, audit),
+            *docs_routes(),
+            *ops_page_routes(),
+        ],
         exception_handlers={Exception: handle_exception},
         before_request=check_request_body,
         request_max_body_size=settings.max_body_bytes,
