@@ -7,8 +7,10 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
 import asyncpg
+import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
+from pydantic import ValidationError
 
 from arcadia_contracts import Envelope, envelope, topics
 from arcadia_contracts.events.deployments import DeploymentStateChanged
@@ -165,3 +167,9 @@ async def test_sent_outbox_rows_go_after_their_retention_unsent_and_parked_ones_
             await other.execute("SELECT pg_advisory_unlock($1)", RETENTION_LOCK)
     finally:
         await pool.close()
+
+
+def test_the_inbox_must_outlive_the_outbox() -> None:
+    with pytest.raises(ValidationError, match="inbox_retention_min_s"):
+        ServiceSettings(outbox_retention_s=3600, inbox_retention_min_s=3600)
+    ServiceSettings(outbox_retention_s=3600, inbox_retention_min_s=3601, retention_interval_s=1)
