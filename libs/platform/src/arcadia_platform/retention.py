@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
 
 from arcadia_platform.db import Connection
 from arcadia_platform.logs import get_logger
@@ -169,7 +170,11 @@ class Retention:
 
     async def run(self) -> None:
         while True:
-            await self.purge_once(datetime.now(UTC))
+            try:
+                await self.purge_once(datetime.now(UTC))
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, KafkaError) as exc:
+                # An outage: nothing is lost by purging later. The next round tries again.
+                log.warning("retention.failed", error=repr(exc))
             await asyncio.sleep(self._interval_s)
 
     async def purge_once(self, now: datetime) -> dict[str, int] | None:
