@@ -105,6 +105,13 @@ def inbox_purge(bootstrap: str, topics: Sequence[str], keep_s: float) -> Purge:
         if not starts:  # read once per round (the round's first batch), never guessed
             starts.update(await log_start_offsets(bootstrap, topics))
             starts[("", -1)] = 0  # marks "read" even when no topic has partitions
+        try:
+            return await delete_below(conn, now, limit)
+        except BaseException:
+            starts.clear()  # a failed round: the next one reads the offsets afresh
+            raise
+
+    async def delete_below(conn: Connection, now: datetime, limit: int) -> int:
         deleted = 0
         for (topic, partition), start in list(starts.items()):
             if start <= 0:
