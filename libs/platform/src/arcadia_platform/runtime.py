@@ -24,6 +24,7 @@ from arcadia_platform.dlq import DeadLetters
 from arcadia_platform.faults import CrashPoints
 from arcadia_platform.logs import configure_logging, get_logger
 from arcadia_platform.outbox import Outbox, OutboxRelay
+from arcadia_platform.retention import Purge, Retention
 from arcadia_platform.settings import ServiceSettings
 from arcadia_platform.topicnames import TopicNames
 
@@ -65,6 +66,8 @@ class ServiceRuntime:
         # Long-running loops of the service itself, started after the consumers and cancelled
         # on stop (e.g. a job worker, a deadline timer).
         self.background: list[Callable[[], Coroutine[Any, Any, None]]] = []
+        self.purges: list[Purge] = []  # the service's own, after the outbox's and the inbox's
+        self.retention: Retention | None = None
         self.relay: OutboxRelay | None = None
         self.consumer: InboxConsumer | None = None
 
@@ -145,6 +148,8 @@ class ServiceRuntime:
             )
             self.consumer.subscribe(self._broker)
             await self._broker.start()
+        self.retention = Retention.of(s, self.pool, self.topic_names, self.routes, self.purges)
+        self._tasks.append(asyncio.create_task(_supervise("retention", self.retention.run)))
         for loop in self.background:
             name = getattr(loop, "__qualname__", "loop")
             self._tasks.append(asyncio.create_task(_supervise(name, loop), name=name))

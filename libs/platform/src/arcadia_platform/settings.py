@@ -114,6 +114,19 @@ class ServiceSettings(BaseSettings):
     consumer_max_record_bytes: int = Field(default=512 * 1024, gt=0)
     # How soon Kafka gives a dead consumer's partitions to a live one (the broker's minimum is 6 s).
     consumer_session_timeout_ms: int = 10_000
+    # Retention (retention.py): every hot-path table is purged on a schedule, in bounded batches.
+    retention_interval_s: float = Field(default=600.0, gt=0)
+    """How often the retention purges run (seconds)."""
+    retention_batch_size: int = Field(default=1000, ge=1)
+    """Most rows one purge statement deletes (a short transaction each)."""
+    outbox_retention_s: float = Field(default=7 * 24 * 3600.0, ge=0)
+    """How long a sent outbox row is kept (seconds); unsent and parked rows are never purged."""
+    inbox_retention_min_s: float = Field(default=8 * 24 * 3600.0, ge=0)
+    """Least age of a purged inbox row (seconds); a row also stays while Kafka holds its record
+    (its offset is at or above the partition's log-start offset), whatever its age. At least
+    `outbox_retention_s` + `retention_interval_s`: an event `arcadia saga retry` can still find
+    in an outbox is still in its performer's inbox.
+    """
     # Prefix of every topic and consumer group; empty in production (see topicnames.py).
     topic_namespace: str = ""
     # Crash points for failure tests, e.g. "consumer.after_commit" (see arcadia_platform.faults).
@@ -122,6 +135,14 @@ class ServiceSettings(BaseSettings):
     # synchronous_commit off): its inbox and Kafka offsets would then disagree. Only for
     # throwaway databases that are never crashed.
     allow_non_durable_db: bool = False
+
+    @model_validator(mode="after")
+    def _inbox_outlives_outbox(self) -> ServiceSettings:
+        if self.inbox_retention_min_s < self.outbox_retention_s + self.retention_interval_s:
+            raise ValueError(
+                "inbox_retention_min_s must be at least outbox_retention_s + retention_interval_s"
+            )
+        return self
 
     @model_validator(mode="after")
     def _derive_database_url(self) -> ServiceSettings:

@@ -46,6 +46,7 @@ from arcadia_api.subscriptions.controllers import SubscriptionController
 from arcadia_api.tenants.controllers import TenantController
 from arcadia_platform.http import service_app
 from arcadia_platform.idempotency import Idempotency
+from arcadia_platform.retention import Purge, purge_older_than
 from arcadia_platform.runtime import ServiceRuntime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -61,6 +62,9 @@ def create_app(settings: ApiSettings) -> Litestar:
         await SagaDeadlines(runtime.events_pool, runtime.outbox, settings).run()
 
     runtime.background.append(run_deadlines)
+    # An expired key is already ignored by the store: the purge only reclaims its row.
+    expired = purge_older_than("idempotency_keys", "created_at", settings.idempotency_ttl_s)
+    runtime.purges.append(Purge("idempotency_keys", expired))
     verifier = TokenVerifier(settings)
     # One connection pool per upstream for the app's life; no I/O until the first call.
     billing = BillingClient.of(settings)

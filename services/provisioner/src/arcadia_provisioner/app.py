@@ -9,6 +9,7 @@ from litestar import Litestar
 from arcadia_platform.consumer import Routes
 from arcadia_platform.digitalocean import DigitalOceanClient, DigitalOceanConfig
 from arcadia_platform.http import service_app
+from arcadia_platform.retention import Purge, purge_older_than
 from arcadia_platform.runtime import ServiceRuntime
 from arcadia_provisioner.adapters.audit import provider_facts
 from arcadia_provisioner.config import ProvisionerSettings
@@ -53,6 +54,8 @@ def create_app(settings: ProvisionerSettings) -> Litestar:
             workers.remove(worker)
 
     runtime.background.append(run_worker)
+    finished = purge_older_than("jobs", "done_at", settings.jobs_retention_s, "done_at IS NOT NULL")
+    runtime.purges.append(Purge("finished_jobs", finished))
     return service_app(
         runtime,
         on_shutdown=[cloud.aclose],

@@ -1,5 +1,6 @@
 """Settings of the provisioner service (env prefix ARCADIA_PROVISIONER_)."""
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from arcadia_platform.settings import ServiceSettings
@@ -37,6 +38,10 @@ class ProvisionerSettings(ServiceSettings):
     """Provider jobs one instance runs at once."""
     job_poll_interval_s: float = 0.1
     """How often the job worker looks for due jobs when nothing woke it (seconds)."""
+    jobs_retention_s: float = Field(default=7 * 24 * 3600.0, ge=0)
+    """How long a finished provider job is kept (seconds) before the retention purge removes it;
+    the saga's own record (`provisionings`) stays.
+    """
     job_backoff_base_s: float = 0.05
     """First wait before a failed provider job runs again (seconds); it grows exponentially."""
     job_backoff_max_s: float = 2.0
