@@ -23,6 +23,7 @@ from arcadia_platform.db import migrate, require_durable
 from arcadia_platform.dlq import DeadLetters
 from arcadia_platform.faults import CrashPoints
 from arcadia_platform.logs import configure_logging, get_logger
+from arcadia_platform.metrics import ScrapeHook, refresh_consumer_lag, refresh_outbox
 from arcadia_platform.outbox import Outbox, OutboxRelay
 from arcadia_platform.settings import ServiceSettings
 from arcadia_platform.topicnames import TopicNames
@@ -67,6 +68,7 @@ class ServiceRuntime:
         self.background: list[Callable[[], Coroutine[Any, Any, None]]] = []
         self.relay: OutboxRelay | None = None
         self.consumer: InboxConsumer | None = None
+        self.scrape_hooks: list[ScrapeHook] = [lambda: refresh_outbox(self.pool), self._lag]
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -149,6 +151,9 @@ class ServiceRuntime:
             name = getattr(loop, "__qualname__", "loop")
             self._tasks.append(asyncio.create_task(_supervise(name, loop), name=name))
         log.info("service.started", topics=self.routes.topics())
+
+    async def _lag(self) -> None:
+        await refresh_consumer_lag(self.consumer, self._broker, self.topic_names.logical)
 
     def _run_after_commit_hooks(self) -> None:
         for hook in self.after_commit_hooks:

@@ -39,6 +39,7 @@ from arcadia_api.ops.controllers import OpsController
 from arcadia_api.saga import routes as saga_routes
 from arcadia_api.saga.controllers import SagaController
 from arcadia_api.saga.handlers import SagaReactions
+from arcadia_api.saga.metrics import refresh_saga_gauges
 from arcadia_api.saga.schemas import AbortSaga
 from arcadia_api.saga.timer import SagaDeadlines
 from arcadia_api.subscriptions.controllers import SubscriptionController
@@ -60,6 +61,7 @@ def create_app(settings: ApiSettings) -> Litestar:
         await SagaDeadlines(runtime.events_pool, runtime.outbox, reactions, settings).run()
 
     runtime.background.append(run_deadlines)
+    runtime.scrape_hooks.append(lambda: refresh_saga_gauges(runtime.pool))
     verifier = TokenVerifier(settings)
     # One connection pool per upstream for the app's life; no I/O until the first call.
     billing = BillingClient.of(settings)
