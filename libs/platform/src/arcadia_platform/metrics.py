@@ -99,6 +99,8 @@ PROVIDER_RATE_LIMIT_WAIT = Counter(
     "(retry_after)",
     ["source"],
 )
+for _source in ("limiter", "retry_after"):  # shown at 0 before the first wait
+    PROVIDER_RATE_LIMIT_WAIT.labels(_source)
 
 # --- HTTP ----------------------------------------------------------------------------------------
 IDEMPOTENCY_REPLAYS = Counter(
