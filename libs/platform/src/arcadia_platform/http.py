@@ -56,6 +56,8 @@ def serve(app: Litestar, host: str, port: int) -> None:
         log_level="warning",
         access_log=False,
         lifespan="on",
+        # No logging set-up of uvicorn's own: its lines go to the root logger's JSON handler.
+        log_config=None,
     )
 
 
