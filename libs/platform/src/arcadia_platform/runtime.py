@@ -125,9 +125,9 @@ class ServiceRuntime:
                 s.kafka_bootstrap_servers,
                 client_id=f"{s.service_name}-consumer",
                 graceful_timeout=10.0,
-                # FastStream's per-message "Received"/"Processed" lines are debug detail here:
-                # our inbox logs what matters, and formatting two lines per event costs CPU.
+                # Per-message lines at debug; a plain logger: its lines go to the JSON handler.
                 log_level=logging.DEBUG,
+                logger=logging.getLogger("faststream.kafka.arcadia"),
             )
             self.consumer = InboxConsumer(
                 name=self._consumer_name,
