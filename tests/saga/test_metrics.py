@@ -4,6 +4,7 @@ settled world (no backlog, no lag)."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from typing import Any
 
@@ -101,6 +102,11 @@ async def test_a_saga_moves_every_services_metrics(stack: Stack, client: httpx.A
                  method="POST", outcome="ok") == 2  # fmt: skip
     waits = provisioner["arcadia_provider_rate_limit_wait_seconds_total"]
     assert {dict(k)["source"] for k in waits} == {"limiter", "retry_after"}
+
+    # Every line each service wrote (ours, uvicorn's, FastStream's, aiokafka's...) is JSON.
+    for service in SERVICES:
+        for line in stack.processes[service].output().splitlines():
+            assert isinstance(json.loads(line), dict), (service, line)
 
 
 async def test_a_poison_record_counts_one_dead_letter(

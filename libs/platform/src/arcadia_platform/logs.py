@@ -133,6 +133,7 @@ def _route_library_logs(
     handler.addFilter(RepeatFilter())
     root.addHandler(handler)
     root.setLevel(logging.WARNING)
+    logging.captureWarnings(True)  # Python's warnings too, as "py.warnings" lines
     for name in OWN_HANDLERS:
         library = logging.getLogger(name)
         library.handlers.clear()
