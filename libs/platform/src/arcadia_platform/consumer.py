@@ -29,7 +29,8 @@ from arcadia_platform.dlq import DeadLetters, first_dead_letter
 from arcadia_platform.faults import NO_FAULTS, CrashPoints
 from arcadia_platform.inbound import InboundScreen, Rejected, raw_batch_decoder, safe_batch_parser
 from arcadia_platform.inbox import record_once
-from arcadia_platform.logs import get_logger
+from arcadia_platform.logs import event_context, get_logger
+from arcadia_platform.metrics import EVENTS_HANDLED, HANDLER_SECONDS
 from arcadia_platform.outbox import Outbox
 from arcadia_platform.topicnames import TopicNames
 
@@ -111,6 +112,7 @@ class InboxConsumer:
         self._crash = crash_points
         self.handled = 0
         self.duplicates = 0
+        self.positions: dict[tuple[str, int], int] = {}  # (topic, partition) -> next to handle
 
     def subscribe(self, broker: KafkaBroker) -> None:
         """Register one FastStream subscriber for every routed topic (one consumer group)."""
@@ -147,10 +149,21 @@ class InboxConsumer:
         event = self._screen.check(record)
         if isinstance(event, Rejected):
             await self._dead_letter(record, event.reason, event.detail)
-            return
+        else:
+            with event_context(event):
+                await self._handle(record, event)
+        self.positions[(record.topic, record.partition)] = record.offset + 1
+
+    async def _handle(self, record: Any, event: Envelope) -> None:
         handler = self._routes.by_topic.get(self._names.logical(record.topic), {}).get(event.type)
         if handler is None:
+            EVENTS_HANDLED.labels(self.name, event.type, "skipped").inc()
             return
+        with HANDLER_SECONDS.labels(self.name, event.type).time():
+            outcome = await self._handle_routed(record, event, handler)
+        EVENTS_HANDLED.labels(self.name, event.type, outcome).inc()
+
+    async def _handle_routed(self, record: Any, event: Envelope, handler: Handler) -> str:
         written_before = self._outbox.written
         attempt = 0
         while True:
@@ -159,12 +172,13 @@ class InboxConsumer:
                 fresh = await self._run_once(handler, event, record)
                 break
             except INFRASTRUCTURE_ERRORS as exc:
+                EVENTS_HANDLED.labels(self.name, event.type, "infrastructure_error").inc()
                 log.warning("event.infrastructure_error", error=repr(exc), type=event.type)
                 await asyncio.sleep(self._retry.backoff_max_s)
                 raise  # nack: the message is redelivered, nothing is lost
             except InvalidEventError as exc:
                 await self._dead_letter(record, exc.reason, str(exc))
-                return
+                return "dead_lettered"
             except Exception as exc:
                 if attempt >= self._retry.max_attempts:
                     await self._dead_letter(
@@ -172,7 +186,8 @@ class InboxConsumer:
                         HANDLER_FAILED,
                         f"{type(exc).__name__}: {exc} (after {attempt} attempts)",
                     )
-                    return
+                    return "dead_lettered"
+                EVENTS_HANDLED.labels(self.name, event.type, "retried").inc()
                 log.info("event.retry", type=event.type, attempt=attempt, error=repr(exc))
                 await asyncio.sleep(self._retry.delay(attempt))
         if fresh:
@@ -182,16 +197,17 @@ class InboxConsumer:
             if self._after_commit is not None:
                 self._after_commit()
             self._crash.hit("consumer.after_commit")
-        else:
-            self.duplicates += 1
-            log.info(
-                "inbox.duplicate",
-                consumer=self.name,
-                event_id=str(event.event_id),
-                type=event.type,
-                topic=record.topic,
-                offset=record.offset,
-            )
+            return "ok"
+        self.duplicates += 1
+        log.info(
+            "inbox.duplicate",
+            consumer=self.name,
+            event_id=str(event.event_id),
+            type=event.type,
+            topic=record.topic,
+            offset=record.offset,
+        )
+        return "duplicate"
 
     async def _dead_letter(self, record: Any, reason: str, detail: str) -> None:
         """Copy the record to its DLQ once, even if its batch is redelivered afterwards.

@@ -10,6 +10,7 @@ from aiokafka.errors import MessageSizeTooLargeError, RecordListTooLargeError, R
 from arcadia_contracts.topics import dlq
 from arcadia_platform.db import Connection
 from arcadia_platform.logs import get_logger
+from arcadia_platform.metrics import DLQ_SENT
 
 log = get_logger(__name__)
 
@@ -78,6 +79,7 @@ class DeadLetters:
                 key=record.key,
                 headers=[*ours, ("dlq-omitted", b"value,headers")],
             )
+        DLQ_SENT.labels(self._consumer_name, record.topic, reason).inc()
         log.warning(
             "event.dead_lettered",
             reason=reason,

@@ -13,6 +13,7 @@ from litestar.response import Response
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
 from arcadia_platform.audit.facts import AuditFacts, audit_facts_router
+from arcadia_platform.metrics import http_metrics, metrics
 from arcadia_platform.outbox_http import parked_outbox_router
 from arcadia_platform.problems import exception_handler
 from arcadia_platform.runtime import ServiceRuntime
@@ -55,6 +56,8 @@ def serve(app: Litestar, host: str, port: int) -> None:
         log_level="warning",
         access_log=False,
         lifespan="on",
+        # No logging set-up of uvicorn's own: its lines go to the root logger's JSON handler.
+        log_config=None,
     )
 
 
@@ -87,8 +90,8 @@ def service_app(
     `internal_guards`/`_middleware`.
 
     Every route under `/internal/` (the service's own, the outbox's and the audit's) needs a
-    service credential from `settings.internal_callers` (see service_auth.py); /health and
-    /ready do not.
+    service credential from `settings.internal_callers` (see service_auth.py); /health,
+    /ready and /metrics (scraped by Prometheus: see metrics.py) do not.
     """
     settings = runtime.settings
     refuse_development_callers(
@@ -97,6 +100,10 @@ def service_app(
     service_auth = ServiceAuth(settings.internal_callers)
     litestar_options.setdefault("exception_handlers", {Exception: exception_handler()})
     guards = [service_auth.guard, *litestar_options.pop("guards", [])]
+    middleware = [
+        http_metrics(settings.service_name).middleware,
+        *litestar_options.pop("middleware", []),
+    ]
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -107,6 +114,7 @@ def service_app(
         route_handlers=[
             health,
             ready,
+            metrics,
             parked_outbox_router(guards=internal_guards, middleware=internal_middleware),
             audit_facts_router(audit_facts, guards=internal_guards, middleware=internal_middleware),
             *(route_handlers or []),
@@ -114,5 +122,6 @@ def service_app(
         lifespan=[lifespan],
         state=State({"runtime": runtime}),
         guards=guards,
+        middleware=middleware,
         **litestar_options,
     )

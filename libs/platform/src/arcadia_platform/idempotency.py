@@ -24,6 +24,7 @@ from litestar.params import Parameter
 
 from arcadia_platform.db import Connection
 from arcadia_platform.logs import get_logger
+from arcadia_platform.metrics import IDEMPOTENCY_REPLAYS
 from arcadia_platform.problems import PROBLEM_JSON, ProblemError, ProblemMapper, answer_for
 from arcadia_platform.runtime import ServiceRuntime
 
@@ -175,6 +176,7 @@ class Idempotency:
         if stored is not None:
             if stored.fingerprint != request_print:
                 raise IdempotencyKeyReusedError()
+            IDEMPOTENCY_REPLAYS.inc()
             log.info("idempotency.replayed", scope=scope, status=stored.status_code)
             return Outcome(stored.status_code, stored.body, stored.media_type, replayed=True)
         try:

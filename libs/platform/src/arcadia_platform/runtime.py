@@ -23,9 +23,11 @@ from arcadia_platform.db import migrate, require_durable
 from arcadia_platform.dlq import DeadLetters
 from arcadia_platform.faults import CrashPoints
 from arcadia_platform.logs import configure_logging, get_logger
+from arcadia_platform.metrics import ScrapeHook, refresh_consumer_lag, refresh_outbox
 from arcadia_platform.outbox import Outbox, OutboxRelay
 from arcadia_platform.retention import Purge, Retention
 from arcadia_platform.settings import ServiceSettings
+from arcadia_platform.supervise import supervise
 from arcadia_platform.topicnames import TopicNames
 
 log = get_logger(__name__)
@@ -70,6 +72,7 @@ class ServiceRuntime:
         self.retention: Retention | None = None
         self.relay: OutboxRelay | None = None
         self.consumer: InboxConsumer | None = None
+        self.scrape_hooks: list[ScrapeHook] = [lambda: refresh_outbox(self.pool), self._lag]
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -126,9 +129,9 @@ class ServiceRuntime:
                 s.kafka_bootstrap_servers,
                 client_id=f"{s.service_name}-consumer",
                 graceful_timeout=10.0,
-                # FastStream's per-message "Received"/"Processed" lines are debug detail here:
-                # our inbox logs what matters, and formatting two lines per event costs CPU.
+                # Per-message lines at debug; a plain logger: its lines go to the JSON handler.
                 log_level=logging.DEBUG,
+                logger=logging.getLogger("faststream.kafka.arcadia"),
             )
             self.consumer = InboxConsumer(
                 name=self._consumer_name,
@@ -149,11 +152,14 @@ class ServiceRuntime:
             self.consumer.subscribe(self._broker)
             await self._broker.start()
         self.retention = Retention.of(s, self.pool, self.topic_names, self.routes, self.purges)
-        self._tasks.append(asyncio.create_task(_supervise("retention", self.retention.run)))
+        self._tasks.append(asyncio.create_task(supervise("retention", self.retention.run)))
         for loop in self.background:
             name = getattr(loop, "__qualname__", "loop")
-            self._tasks.append(asyncio.create_task(_supervise(name, loop), name=name))
+            self._tasks.append(asyncio.create_task(supervise(name, loop), name=name))
         log.info("service.started", topics=self.routes.topics())
+
+    async def _lag(self) -> None:
+        await refresh_consumer_lag(self.consumer, self._broker, self.topic_names.logical)
 
     def _run_after_commit_hooks(self) -> None:
         for hook in self.after_commit_hooks:
@@ -222,29 +228,3 @@ class ServiceRuntime:
 
 
 READY_TIMEOUT_S = 2.0
-SUPERVISE_BACKOFF_MAX_S = 10.0
-
-
-async def _supervise(name: str, loop: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    """Run a service loop forever: a crash is logged and the loop restarted after a pause.
-
-    The pause doubles while the loop keeps crashing (e.g. through a long database outage) so that
-    an outage costs a few log lines, not one stack trace a second; a loop that ran for a while
-    before crashing starts again from the shortest pause.
-    """
-    pause = 1.0
-    while True:
-        started = asyncio.get_running_loop().time()
-        try:
-            await loop()
-            return
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            if asyncio.get_running_loop().time() - started > SUPERVISE_BACKOFF_MAX_S:
-                pause = 1.0
-            log.error(
-                "service.loop_crashed", loop=name, error=repr(exc), retry_in_s=pause, exc_info=True
-            )
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, SUPERVISE_BACKOFF_MAX_S)

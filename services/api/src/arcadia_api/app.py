@@ -40,6 +40,7 @@ from arcadia_api.opspage.routes import ops_page_routes
 from arcadia_api.saga import routes as saga_routes
 from arcadia_api.saga.controllers import SagaController
 from arcadia_api.saga.handlers import SagaReactions
+from arcadia_api.saga.metrics import refresh_saga_gauges
 from arcadia_api.saga.schemas import AbortSaga
 from arcadia_api.saga.timer import SagaDeadlines
 from arcadia_api.subscriptions.controllers import SubscriptionController
@@ -65,6 +66,7 @@ def create_app(settings: ApiSettings) -> Litestar:
     # An expired key is already ignored by the store: the purge only reclaims its row.
     expired = purge_older_than("idempotency_keys", "created_at", settings.idempotency_ttl_s)
     runtime.purges.append(Purge("idempotency_keys", expired))
+    runtime.scrape_hooks.append(lambda: refresh_saga_gauges(runtime.pool))
     verifier = TokenVerifier(settings)
     # One connection pool per upstream for the app's life; no I/O until the first call.
     billing = BillingClient.of(settings)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+from arcadia_platform.metrics import PROVIDER_RATE_LIMIT_WAIT
+
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -46,7 +48,9 @@ class TokenBucket:
         async with self._lock:
             self._refill()
             if self._tokens < 1:
-                await self._sleep((1 - self._tokens) / self._rate)
+                wait = (1 - self._tokens) / self._rate
+                PROVIDER_RATE_LIMIT_WAIT.labels("limiter").inc(wait)
+                await self._sleep(wait)
                 self._refill()
             self._tokens -= 1
 

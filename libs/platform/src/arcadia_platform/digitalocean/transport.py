@@ -17,12 +17,21 @@ from arcadia_platform.digitalocean.models import ErrorBody
 from arcadia_platform.digitalocean.ratelimit import TokenBucket
 from arcadia_platform.digitalocean.retry import retry_after_s
 from arcadia_platform.logs import get_logger
+from arcadia_platform.metrics import PROVIDER_CALLS, PROVIDER_RATE_LIMIT_WAIT
 
 _log = get_logger("arcadia_platform.digitalocean")
 _error_decoder = msgspec.json.Decoder(ErrorBody)
 
 # These fail before the request reaches the provider, so even a create can safely go again.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def outcome_of(status: int) -> str:
+    if status < 400:
+        return "ok"
+    if status in (404, 429):
+        return "not_found" if status == 404 else "rate_limited"
+    return "rejected" if status < 500 else "server_error"
 
 
 def _error_of(response: httpx.Response) -> ErrorBody:
@@ -79,10 +88,12 @@ class Transport:
             try:
                 response = await self._http.request(method, path, json=json, params=params)
             except httpx.TransportError as exc:
+                PROVIDER_CALLS.labels(method, "unreachable").inc()
                 problem = ProviderUnavailableError(f"{type(exc).__name__}: {exc}")
                 retryable = replay_safe or isinstance(exc, _NOT_SENT)
             else:
                 status = response.status_code
+                PROVIDER_CALLS.labels(method, outcome_of(status)).inc()
                 if status < 400 or (status == 404 and accept_404):
                     return response
                 error = _error_of(response)
@@ -100,6 +111,7 @@ class Transport:
                         wait_s=round(wait, 3),
                         times=throttled,
                     )
+                    PROVIDER_RATE_LIMIT_WAIT.labels("retry_after").inc(wait)
                     await self._sleep(wait)
                     continue
                 if status < 500:

@@ -14,6 +14,7 @@ from arcadia_api.deployments import holds, transitions
 from arcadia_api.deployments.domain import DeploymentState
 from arcadia_api.identity import PRODUCER
 from arcadia_api.saga import repository as sagas
+from arcadia_api.saga.metrics import observe_steps_ended
 from arcadia_api.saga.model import Saga
 from arcadia_api.saga.steps import COMPENSATION_REPORTS, TEARDOWN_REPORTS, SagaKind, SagaStatus
 from arcadia_contracts import Envelope, envelope, topics
@@ -48,6 +49,7 @@ class SagaReactions:
         self._step_timeout = timedelta(seconds=settings.saga_step_timeout_s)
 
     async def step_succeeded(self, conn: Connection, event: Envelope) -> None:
+        since = now()
         saga = await self._saga_of(conn, event)
         if saga is None or saga.kind is not SagaKind.PROVISION:
             return
@@ -60,6 +62,7 @@ class SagaReactions:
         if saga.ready_to_activate():
             await self._activate(conn, saga, event)
         await sagas.save(conn, saga)
+        observe_steps_ended(saga, since)
 
     async def _activate(self, conn: Connection, saga: Saga, cause: Envelope) -> None:
         """Step 8: the deployment goes live, in the same transaction as the saga's completion."""
