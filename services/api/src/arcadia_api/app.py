@@ -42,9 +42,12 @@ from arcadia_api.saga.handlers import SagaReactions
 from arcadia_api.saga.schemas import AbortSaga
 from arcadia_api.saga.timer import SagaDeadlines
 from arcadia_api.subscriptions.controllers import SubscriptionController
+from arcadia_api.subscriptions.projection import PROJECTIONS
 from arcadia_api.tenants.controllers import TenantController
 from arcadia_platform.http import service_app
 from arcadia_platform.idempotency import Idempotency
+from arcadia_platform.rebuild import Rebuilds
+from arcadia_platform.rebuild_http import rebuild_router
 from arcadia_platform.runtime import ServiceRuntime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -67,7 +70,12 @@ def create_app(settings: ApiSettings) -> Litestar:
     audit = AuditUpstreams(settings)
     app = service_app(
         runtime,
-        [api_router(settings, runtime, verifier, billing, inventory, audit), *docs_routes()],
+        [
+            api_router(settings, runtime, verifier, billing, inventory, audit),
+            # /internal/v1/rebuilds (service credential): the subscriptions read model.
+            rebuild_router(Rebuilds(runtime, PROJECTIONS)),
+            *docs_routes(),
+        ],
         exception_handlers={Exception: handle_exception},
         before_request=check_request_body,
         request_max_body_size=settings.max_body_bytes,

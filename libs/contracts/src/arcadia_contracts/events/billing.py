@@ -1,5 +1,7 @@
 """Events on `arcadia.billing.v1`, published by the billing service."""
 
+from typing import Any
+
 from arcadia_contracts.envelope import Event
 from arcadia_contracts.events.deployments import ProvisioningAborted
 
@@ -57,6 +59,18 @@ class SubscriptionReactivated(Event, frozen=True, kw_only=True):
     reason: str
 
 
+class SubscriptionChanged(Event, frozen=True, kw_only=True):
+    """Billing's whole view of one subscription after any change (reserved, activated, plan or
+    add-ons changed, past due, suspended, reactivated, cancelled): the gateway's read model.
+    `revision` grows with every change of any subscription, in commit order per subscription;
+    `view` is the subscription as billing's internal API returns it."""
+
+    subscription_id: str
+    revision: int
+    status: str
+    view: dict[str, Any]
+
+
 BillingEvent = (
     SubscriptionReserved
     | SubscriptionCompensated
@@ -66,5 +80,6 @@ BillingEvent = (
     | SubscriptionTrialEnded
     | SubscriptionSuspended
     | SubscriptionReactivated
+    | SubscriptionChanged
     | ProvisioningAborted
 )

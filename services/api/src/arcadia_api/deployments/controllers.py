@@ -10,7 +10,6 @@ from litestar.datastructures import State
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 
-from arcadia_api.billing.client import BillingClient
 from arcadia_api.config import ApiSettings
 from arcadia_api.deployments import commands, queries
 from arcadia_api.deployments.domain import Deployment, DeploymentState
@@ -28,7 +27,6 @@ from arcadia_api.http.principal import Principal
 from arcadia_api.http.problems import problem_responses
 from arcadia_api.http.tokens import TENANT_ID
 from arcadia_api.saga.model import SagaTimeouts
-from arcadia_api.subscriptions import commands as subscriptions
 from arcadia_platform.db import Connection
 from arcadia_platform.idempotency import IdempotentPost, Outcome, outcome
 from arcadia_platform.runtime import ServiceRuntime
@@ -129,19 +127,18 @@ class DeploymentController(Controller):
     async def get_deployment(
         self,
         runtime: ServiceRuntime,
-        billing: BillingClient,
         principal: Principal,
         deployment_id: UUID,
     ) -> DeploymentDetail:
-        """The deployment, its latest lifecycle events, its subscription (from billing) and its
-        sagas; `events_href` pages through the whole history."""
+        """The deployment, its latest lifecycle events, its subscription (the gateway's read
+        model of billing's, fed by billing's events) and its sagas; `events_href` pages through
+        the whole history."""
         settings = runtime.settings
         assert isinstance(settings, ApiSettings)
         async with runtime.pool.acquire() as conn:
-            detail = await queries.deployment_detail(
+            return await queries.deployment_detail(
                 conn, principal, deployment_id, events_limit=settings.detail_events_limit
             )
-        return await subscriptions.with_subscription(billing, detail)
 
     @get("/{deployment_id:uuid}/events", responses=problem_responses(400, 401, 404))
     async def list_events(

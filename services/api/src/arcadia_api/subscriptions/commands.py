@@ -5,22 +5,17 @@ from __future__ import annotations
 from typing import Final
 from uuid import UUID
 
-import msgspec
-
 from arcadia_api.billing.client import BillingClient
 from arcadia_api.billing.requests import AttachAddonsRequest, ChangePlanRequest, SubscribeRequest
 from arcadia_api.billing.schemas import Attachment, PlanChange, Subscription
 from arcadia_api.deployments.domain import Deployment, DeploymentNotFoundError, DeploymentState
 from arcadia_api.deployments.repository import PostgresDeployments
-from arcadia_api.deployments.schemas import DeploymentDetail
 from arcadia_api.http.principal import Principal
-from arcadia_api.http.upstream import UpstreamFailedError, UpstreamRefusedError
 from arcadia_platform.db import Connection
 from arcadia_platform.logs import get_logger
 from arcadia_platform.problems import ProblemError
 
 log = get_logger(__name__)
-BILLING_UNAVAILABLE: Final = "billing unavailable"
 CLOSED: Final = frozenset({DeploymentState.CANCELLED, DeploymentState.ARCHIVED})
 
 
@@ -78,17 +73,3 @@ async def attach_addons(
 ) -> Attachment:
     deployment = await billable_deployment(conn, principal, deployment_id)
     return await billing.attach_addons(deployment, request, principal.sub)
-
-
-async def with_subscription(billing: BillingClient, detail: DeploymentDetail) -> DeploymentDetail:
-    """The detail with billing's subscription; billing out of reach leaves a marker, not a 5xx."""
-    try:
-        found = await billing.subscription(detail.deployment)
-    except (UpstreamFailedError, UpstreamRefusedError) as exc:
-        log.warning(
-            "deployment.subscription_unavailable",
-            deployment_id=str(detail.deployment.id),
-            status=exc.status,
-        )
-        return msgspec.structs.replace(detail, subscription_error=BILLING_UNAVAILABLE)
-    return msgspec.structs.replace(detail, subscription=found)
