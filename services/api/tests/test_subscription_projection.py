@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
+import httpx
 import msgspec
 import pytest
 
@@ -23,6 +24,8 @@ from arcadia_contracts.events.billing import SubscriptionChanged
 from arcadia_platform.db import create_pool, migrate
 from arcadia_platform.outbox import Outbox
 from arcadia_platform.runtime import PLATFORM_MIGRATIONS
+from arcadia_testing.gateway import Gateway
+from arcadia_testing.plugin import eventually, publish
 
 
 @pytest.fixture
@@ -35,12 +38,14 @@ async def pool(database: str) -> AsyncIterator[asyncpg.Pool]:
         await pool.close()
 
 
-def view(deployment_id: UUID, subscription_id: UUID, status: str, plan: str) -> dict[str, Any]:
+def view(
+    deployment_id: UUID, subscription_id: UUID, status: str, plan: str, tenant: str
+) -> dict[str, Any]:
     """A subscription as billing's internal API writes it."""
     at = "2026-01-02T03:04:05Z"
     return {
         "subscription_id": str(subscription_id),
-        "tenant_id": "acme",
+        "tenant_id": tenant,
         "deployment_id": str(deployment_id),
         "status": status,
         "plan": {
@@ -66,15 +71,17 @@ def view(deployment_id: UUID, subscription_id: UUID, status: str, plan: str) -> 
     }
 
 
-def changed(deployment_id: UUID, revision: int, status: str, plan: str = "studio") -> Envelope:
+def changed(
+    deployment_id: UUID, revision: int, status: str, plan: str = "studio", tenant: str = "acme"
+) -> Envelope:
     subscription_id = uuid.UUID(int=deployment_id.int ^ 1)
     payload = SubscriptionChanged(
         subscription_id=str(subscription_id),
         revision=revision,
         status=status,
-        view=view(deployment_id, subscription_id, status, plan),
+        view=view(deployment_id, subscription_id, status, plan, tenant),
     )
-    return envelope(payload, producer="billing", tenant_id="acme", deployment_id=deployment_id)
+    return envelope(payload, producer="billing", tenant_id=tenant, deployment_id=deployment_id)
 
 
 async def apply(pool: asyncpg.Pool, *events: Envelope) -> None:
@@ -111,7 +118,7 @@ async def test_none_until_billing_announces_one(pool: asyncpg.Pool) -> None:
 async def test_a_malformed_view_is_refused_and_nothing_is_written(pool: asyncpg.Pool) -> None:
     deployment = uuid.uuid4()
     good = changed(deployment, 1, "active")
-    payload = msgspec.structs.replace(good.payload, view={"status": "active"})  # type: ignore[type-var]
+    payload = msgspec.structs.replace(good.payload, view={"status": "active"})
     bad = msgspec.structs.replace(good, payload=payload)
     with pytest.raises(msgspec.ValidationError):
         await apply(pool, bad)
@@ -135,3 +142,41 @@ async def test_the_detail_reads_the_read_model(pool: asyncpg.Pool) -> None:
         "studio_pro",
     )
     assert detail.subscription_error is None
+
+
+async def test_billing_down_the_detail_answers_from_the_model_fed_through_kafka(
+    client: httpx.AsyncClient, gateway: Gateway, tenant: str
+) -> None:
+    """The session gateway's billing is a closed port: the detail still shows the subscription
+    its read model heard of on arcadia.billing.v1 (the newest revision, whatever the order)."""
+    created = await client.post(
+        "/api/v1/deployments", json={"slug": "shop"}, headers=gateway.auth(tenant)
+    )
+    assert created.status_code == 201, created.text
+    deployment = UUID(created.json()["id"])
+    newest = changed(deployment, 7, "past_due", plan="studio_pro", tenant=tenant)
+    older = changed(deployment, 6, "active", tenant=tenant)
+    topic = f"{gateway.namespace}.arcadia.billing.v1"
+
+    await publish(gateway.kafka, topic, newest, older, newest)
+
+    async def shown() -> Any:
+        detail = await client.get(f"/api/v1/deployments/{deployment}", headers=gateway.auth(tenant))
+        assert detail.status_code == 200, detail.text
+        return detail.json()["subscription"]
+
+    # Wait until the gateway's inbox holds both events: the late older one was consumed too.
+    conn = await asyncpg.connect(gateway.database_url)
+    try:
+
+        async def consumed() -> bool:
+            ids = [newest.event_id, older.event_id]
+            n = await conn.fetchval("SELECT count(*) FROM inbox WHERE event_id = ANY($1)", ids)
+            return bool(n == 2)
+
+        assert await eventually(consumed, timeout_s=20)
+    finally:
+        await conn.close()
+    subscription = await shown()
+    assert (subscription["status"], subscription["plan"]["plan_code"]) == ("past_due", "studio_pro")
+    assert subscription == newest.payload.view  # type: ignore[attr-defined]
