@@ -23,7 +23,7 @@ from arcadia_platform.rebuild import Projection
 _UPSERT: Final = (
     "INSERT INTO subscription_views"
     " (deployment_id, subscription_id, revision, status, view, changed_at)"
-    " VALUES ($1, $2, $3, $4, $5, $6)"
+    " VALUES ($1, $2, $3, $4, $5::text::jsonb, $6)"
     " ON CONFLICT (deployment_id) DO UPDATE SET subscription_id = EXCLUDED.subscription_id,"
     " revision = EXCLUDED.revision, status = EXCLUDED.status, view = EXCLUDED.view,"
     " changed_at = EXCLUDED.changed_at"
@@ -37,14 +37,15 @@ async def project_subscription(conn: Connection, event: Envelope) -> None:
     if not isinstance(changed, SubscriptionChanged) or event.deployment_id is None:
         return
     # Billing's view decoded as the gateway serves it: a malformed one raises (retry, then DLQ).
-    msgspec.json.decode(msgspec.json.encode(changed.view), type=Subscription)
+    view = msgspec.json.encode(changed.view)
+    msgspec.json.decode(view, type=Subscription)
     await conn.execute(
         _UPSERT,
         event.deployment_id,
         UUID(changed.subscription_id),
         changed.revision,
         changed.status,
-        changed.view,  # jsonb: the pool's codec encodes it
+        view.decode(),  # bound as text: the same with or without a jsonb codec (rebuilds)
         event.occurred_at,
     )
 
