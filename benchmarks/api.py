@@ -36,6 +36,7 @@ RESULTS = ROOT / "bench-results" / "api.json"
 TABLE = ROOT / "docs" / "benchmarks.md"
 QUIET = {"ARCADIA_ALL_LOG_LEVEL": "WARNING", "ARCADIA_API_WRITE_RATE_PER_S": "0"}
 TARGETS = {"detail": 0.25, "list": 0.35}
+LABELS = {"/api/v1/deployments?limit=20": "list ?limit=20", "/health": "/health"}
 HEADING = "## API reads against a bare Litestar app (`make bench-api`)"
 
 
@@ -117,9 +118,9 @@ def append_rows(figures: dict[str, Any], note: str) -> None:
     text = TABLE.read_text() if TABLE.exists() else "# Benchmarks\n"
     if HEADING not in text:
         text = text.rstrip("\n") + (
-            f"\n\n{HEADING}\n\nwrk (Debian's package), 2 threads, 64 connections, 10 s per "
-            "endpoint and app, one after the other in the same run; the gateway with its whole "
-            "stack (billing, inventory, provisioner, cloudsim, Kafka, PostgreSQL) on the same "
+            f"\n\n{HEADING}\n\nwrk (Debian's package), 2 threads, 64 connections, 10 s per\n"
+            "endpoint and app, one after the other in the same run; the gateway with its whole\n"
+            "stack (billing, inventory, provisioner, cloudsim, Kafka, PostgreSQL) on the same\n"
             "2 cores. Targets: detail at least 25 % of the bare app, list at least 35 %.\n\n"
             "| date | endpoint | gateway req/s | bare req/s | ratio | target | note |\n"
             "|---|---|---|---|---|---|---|\n"
@@ -131,7 +132,7 @@ def append_rows(figures: dict[str, Any], note: str) -> None:
         if target is not None:
             verdict += " met" if f["ratio"] >= target else " **missed**"
         rows.append(
-            f"| {today} | {f['path']} | {f['gateway_rps']:,.0f} | {f['bare_rps']:,.0f}"
+            f"| {today} | {LABELS.get(f['path'], 'detail /{id}')} | {f['gateway_rps']:,.0f} | {f['bare_rps']:,.0f}"
             f" | {f['ratio']:.1%} | {verdict} | {note} |"
         )
     TABLE.write_text(text.rstrip("\n") + "\n" + "\n".join(rows) + "\n")
