@@ -20,7 +20,7 @@ from arcadia_api.deployments.schemas import CreateDeployment
 from arcadia_api.http.principal import Principal
 from arcadia_api.subscriptions.projection import project_subscription, subscription_of
 from arcadia_contracts import Envelope, envelope
-from arcadia_contracts.events.billing import SubscriptionChanged
+from arcadia_contracts.events.billing import SubscriptionChanged, SubscriptionView
 from arcadia_platform.db import create_pool, migrate
 from arcadia_platform.outbox import Outbox
 from arcadia_platform.runtime import PLATFORM_MIGRATIONS
@@ -79,7 +79,9 @@ def changed(
         subscription_id=str(subscription_id),
         revision=revision,
         status=status,
-        view=view(deployment_id, subscription_id, status, plan, tenant),
+        view=msgspec.convert(
+            view(deployment_id, subscription_id, status, plan, tenant), SubscriptionView
+        ),
     )
     return envelope(payload, producer="billing", tenant_id=tenant, deployment_id=deployment_id)
 
@@ -118,7 +120,8 @@ async def test_none_until_billing_announces_one(pool: asyncpg.Pool) -> None:
 async def test_a_malformed_view_is_refused_and_nothing_is_written(pool: asyncpg.Pool) -> None:
     deployment = uuid.uuid4()
     good = changed(deployment, 1, "active")
-    payload = msgspec.structs.replace(good.payload, view={"status": "active"})
+    bad_view = msgspec.structs.replace(good.payload.view, created_at="yesterday")  # type: ignore[attr-defined]
+    payload = msgspec.structs.replace(good.payload, view=bad_view)
     bad = msgspec.structs.replace(good, payload=payload)
     with pytest.raises(msgspec.ValidationError):
         await apply(pool, bad)
@@ -179,4 +182,4 @@ async def test_billing_down_the_detail_answers_from_the_model_fed_through_kafka(
         await conn.close()
     subscription = await shown()
     assert (subscription["status"], subscription["plan"]["plan_code"]) == ("past_due", "studio_pro")
-    assert subscription == newest.payload.view  # type: ignore[attr-defined]
+    assert subscription == msgspec.to_builtins(newest.payload.view)  # type: ignore[attr-defined]

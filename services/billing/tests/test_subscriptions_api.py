@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+import msgspec
+
 from arcadia_contracts import topics
 from arcadia_contracts.events.platform import TenantStandingChanged
 from services.billing.tests.support import BillingStack, SettableClock, event, ids
@@ -288,6 +290,6 @@ async def test_every_change_announces_the_whole_view_with_a_growing_revision(
     revisions = [e.payload.revision for e in views]  # type: ignore[attr-defined]
     assert len(views) == 3  # activated, plan changed, add-on attached
     assert revisions == sorted(set(revisions))
-    plans = [e.payload.view["plan"]["plan_code"] for e in views]  # type: ignore[attr-defined]
+    plans = [e.payload.view.plan.plan_code for e in views]  # type: ignore[attr-defined]
     assert plans == ["studio", "studio_pro", "studio_pro"]
-    assert views[-1].payload.view == own  # type: ignore[attr-defined]
+    assert msgspec.to_builtins(views[-1].payload.view) == own  # type: ignore[attr-defined]

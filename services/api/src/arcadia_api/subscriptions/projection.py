@@ -38,7 +38,7 @@ async def project_subscription(conn: Connection, event: Envelope) -> None:
         return
     # Billing's view decoded as the gateway serves it: a malformed one raises (retry, then DLQ).
     view = msgspec.json.encode(changed.view)
-    msgspec.json.decode(view, type=Subscription)
+    msgspec.json.decode(view, type=Subscription)  # e.g. a time that is not ISO 8601: refused
     await conn.execute(
         _UPSERT,
         event.deployment_id,

@@ -8,7 +8,7 @@ import msgspec
 
 from arcadia_billing.adapters.subscriptions import SubscriptionRepository
 from arcadia_contracts import Envelope, Event, envelope, topics
-from arcadia_contracts.events.billing import SubscriptionChanged
+from arcadia_contracts.events.billing import SubscriptionChanged, SubscriptionView
 from arcadia_platform.db import Connection
 from arcadia_platform.outbox import Outbox
 
@@ -53,7 +53,7 @@ class Publisher:
         if found is None:
             return
         revision = await conn.fetchval("SELECT nextval('subscription_revisions')")
-        view = msgspec.to_builtins(SubscriptionOut.of(found))
+        view = msgspec.convert(msgspec.to_builtins(SubscriptionOut.of(found)), SubscriptionView)
         changed = SubscriptionChanged(
             subscription_id=str(found.id), revision=revision, status=found.status.value, view=view
         )
