@@ -31,6 +31,8 @@ from arcadia_platform.settings import DEFAULT_DATABASE_URL, DEFAULT_KAFKA
 from arcadia_testing.plugin import ROOT, Infra, ServiceProcess
 from arcadia_testing.ports import free_port
 from arcadia_testing.stack import Stack, drop_stack, start_stack
+from benchmarks.spy import start as spy_start
+from benchmarks.spy import summary as spy_summary
 
 RESULTS = ROOT / "bench-results" / "api.json"
 TABLE = ROOT / "docs" / "benchmarks.md"
@@ -87,7 +89,13 @@ async def seed(stack: Stack, tenant: str, count: int) -> str:
 
 
 def measure(
-    tool: str, gateway: str, bare: str, auth: dict[str, str], deployment: str, duration: int
+    tool: str,
+    gateway: str,
+    bare: str,
+    auth: dict[str, str],
+    deployment: str,
+    duration: int,
+    profile_pid: int | None = None,
 ) -> dict[str, Any]:
     paths = {
         "detail": f"/api/v1/deployments/{deployment}",
@@ -97,7 +105,13 @@ def measure(
     figures: dict[str, Any] = {}
     for name, path in paths.items():
         bare_rps = wrk(tool, f"{bare}{path}", {}, duration)
+        raw = RESULTS.parent / f"api-{name}.spy.txt"
+        spy = None if profile_pid is None else spy_start(profile_pid, duration, raw)
         gateway_rps = wrk(tool, f"{gateway}{path}", auth if name != "health" else {}, duration)
+        if spy is not None:
+            spy.wait(30)
+            figures[f"{name}_profile"] = spy_summary(raw)
+            print("\n".join(figures[f"{name}_profile"]), flush=True)
         figures[name] = {
             "path": path,
             "gateway_rps": round(gateway_rps, 1),
@@ -126,7 +140,7 @@ def append_rows(figures: dict[str, Any], note: str) -> None:
             "|---|---|---|---|---|---|---|\n"
         )
     rows = []
-    for f in figures.values():
+    for f in (v for v in figures.values() if isinstance(v, dict)):
         target = f["target_ratio"]
         verdict = "(reference)" if target is None else f"{target:.0%}"
         if target is not None:
@@ -140,6 +154,7 @@ def append_rows(figures: dict[str, Any], note: str) -> None:
 
 async def main(args: argparse.Namespace) -> None:
     tool = ensure_wrk()
+    RESULTS.parent.mkdir(exist_ok=True)
     infra = Infra(kafka=DEFAULT_KAFKA, database_server=DEFAULT_DATABASE_URL)
     logs = Path(tempfile.mkdtemp(prefix="bench-api-"))
 
@@ -161,6 +176,9 @@ async def main(args: argparse.Namespace) -> None:
             stack.auth(tenant),
             deployment,
             args.duration,
+            stack.processes["api"].proc.pid
+            if args.profile and stack.processes["api"].proc
+            else None,
         )
     finally:
         bare.stop()
@@ -180,4 +198,5 @@ if __name__ == "__main__":
     parser.add_argument("--deployments", type=int, default=25, help="seeded by sagas")
     parser.add_argument("--note", default="", help="for the docs/benchmarks.md row")
     parser.add_argument("--no-table", action="store_true", help="JSON only")
+    parser.add_argument("--profile", action="store_true", help="py-spy the gateway under load")
     asyncio.run(main(parser.parse_args()))
