@@ -10,8 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from arcadia_testing.gateway import OPERATOR_ROLES, Gateway
-from arcadia_testing.plugin import unique
+from arcadia_api.http.upstream import Upstream
+from arcadia_testing.gateway import OPERATOR_ROLES, TEST_SERVICE_SECRET, Gateway
+from arcadia_testing.plugin import eventually, unique
 from arcadia_testing.upstreams import GatewayStack
 
 PROBLEM = "application/problem+json"
@@ -41,6 +42,33 @@ async def subscribe(
         json={"plan_code": "studio", **body},
         headers=gw.auth(tenant, sub="alice"),
     )
+
+
+async def projected(
+    api: httpx.AsyncClient, gw: Gateway, tenant: str, deployment_id: str, want: Any
+) -> Any:
+    """The detail once the gateway's read model shows `want` as the subscription (billing's
+    SubscriptionChanged reaches it through Kafka: eventually, not at once)."""
+
+    async def check() -> Any:
+        detail = (await api.get(f"/deployments/{deployment_id}", headers=gw.auth(tenant))).json()
+        return detail if detail["subscription"] == want else None
+
+    return await eventually(check, timeout_s=20)
+
+
+async def billing_view(stack: GatewayStack, tenant: str, deployment_id: str) -> Any:
+    """The subscription as billing itself answers it (its internal API), not the gateway's."""
+    billing = Upstream("billing", stack.upstreams.billing_url, 10, secret=TEST_SERVICE_SECRET)
+    try:
+        raw = await billing.get(
+            f"/deployments/{deployment_id}/subscription",
+            dict[str, Any],
+            params={"tenant_id": tenant},
+        )
+    finally:
+        await billing.aclose()
+    return raw
 
 
 def days_left(subscription: dict[str, Any], at: datetime) -> int:
@@ -85,7 +113,7 @@ async def test_the_seed_scenario_the_addon_snapshot_outlives_a_catalog_price_cha
     plan_price = subscription["plan"]["monthly_price_cents"]
     assert subscription["monthly_total_cents"] == plan_price + 37_500
 
-    detail = (await api.get(f"/deployments/{shop['id']}", headers=gw.auth(tenant))).json()
+    detail = await projected(api, gw, tenant, shop["id"], subscription)
     assert detail["deployment"]["id"] == shop["id"]
     assert [(e["from_state"], e["to_state"]) for e in detail["events"]] == [(None, "active")]
     assert detail["subscription"] == subscription
@@ -172,6 +200,11 @@ async def test_a_plan_change_answers_its_proration_and_the_balance_adds_up(
     [row] = balance.json()["balances"]
     assert (row["tenant_id"], row["currency"]) == (tenant, "USD")
     assert row["balance_cents"] == proration["net_cents"] + charged_now
+    # The detail's subscription is the gateway's read model: it catches up with billing's own.
+    own = await billing_view(stack, tenant, shop["id"])
+    assert own["plan"]["plan_code"] == "studio_pro"
+    assert [line["quantity"] for line in own["addons"]] == [2]
+    await projected(api, gw, tenant, shop["id"], own)
 
 
 async def test_balance_is_own_tenant_only_operators_pick_any_or_all(

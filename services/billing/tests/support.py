@@ -20,6 +20,8 @@ from arcadia_platform.topicnames import TopicNames
 from arcadia_testing.plugin import eventually, read_topic
 
 API = "/internal/v1"
+# The gateway's read-model feed (issue 13): a whole view after each change, not a saga fact.
+VIEW = "SubscriptionChanged"
 
 
 @dataclass
@@ -126,15 +128,18 @@ class BillingStack:
 
     # --- events out ------------------------------------------------------------------------
 
-    async def outbox(self, deployment_id: UUID) -> list[Envelope]:
-        """What billing has committed to publish about a deployment, in order."""
+    async def outbox(self, deployment_id: UUID, *, views: bool = False) -> list[Envelope]:
+        """What billing has committed to publish about a deployment, in order; without the
+        SubscriptionChanged views (the gateway's read-model feed) unless `views`."""
         rows = await self.fetch(
             "SELECT value FROM outbox WHERE key = $1 ORDER BY id", str(deployment_id).encode()
         )
-        return [decode(row["value"]) for row in rows]
+        found = [decode(row["value"]) for row in rows]
+        return [e for e in found if views or e.type != VIEW]
 
     async def published(self, deployment_id: UUID, count: int) -> list[Envelope]:
-        """The events on the real billing topic about a deployment, once `count` are there."""
+        """The events on the real billing topic about a deployment, once `count` are there
+        (SubscriptionChanged views left out)."""
         topic = self.names.physical(topics.BILLING)
 
         async def arrived() -> list[Envelope] | None:
@@ -143,6 +148,7 @@ class BillingStack:
             mine = [
                 decode(r.value) for r in sorted(records, key=lambda r: r.offset) if r.key == key
             ]
+            mine = [e for e in mine if e.type != VIEW]  # the read-model feed: not a saga fact
             return mine if len(mine) >= count else None
 
         found: list[Envelope] = await eventually(arrived, timeout_s=20)

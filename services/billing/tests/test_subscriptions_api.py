@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+import msgspec
+
 from arcadia_contracts import topics
 from arcadia_contracts.events.platform import TenantStandingChanged
 from services.billing.tests.support import BillingStack, SettableClock, event, ids
@@ -261,3 +263,33 @@ async def test_add_ons_attached_later_use_todays_price_and_pay_the_rest_of_the_m
         (750, 2),
     ]
     assert [e["amount_cents"] for e in await ledger(billing, tenant)] == [750]
+
+
+async def test_every_change_announces_the_whole_view_with_a_growing_revision(
+    billing: BillingStack,
+) -> None:
+    """SubscriptionChanged (the gateway's read model): after subscribing, a plan change and an
+    add-on, each in the change's own transaction, the last view is billing's own answer."""
+    tenant, deployment = ids()
+    await subscribe(billing, tenant, deployment)
+    moved = await billing.post(
+        f"/deployments/{deployment}/subscription/plan",
+        {"tenant_id": tenant, "plan_code": "studio_pro", "actor": "user-1"},
+    )
+    assert moved.status_code == 200, moved.text
+    attached = await billing.post(
+        f"/deployments/{deployment}/subscription/addons",
+        {"tenant_id": tenant, "addons": [{"code": "storage_50gb"}], "actor": "user-1"},
+    )
+    assert attached.status_code == 200, attached.text
+
+    views = [
+        e for e in await billing.outbox(deployment, views=True) if e.type == "SubscriptionChanged"
+    ]
+    own = (await billing.get(f"/deployments/{deployment}/subscription", tenant_id=tenant)).json()
+    revisions = [e.payload.revision for e in views]  # type: ignore[attr-defined]
+    assert len(views) == 3  # activated, plan changed, add-on attached
+    assert revisions == sorted(set(revisions))
+    plans = [e.payload.view.plan.plan_code for e in views]  # type: ignore[attr-defined]
+    assert plans == ["studio", "studio_pro", "studio_pro"]
+    assert msgspec.to_builtins(views[-1].payload.view) == own  # type: ignore[attr-defined]

@@ -44,9 +44,12 @@ from arcadia_api.saga.metrics import refresh_saga_gauges
 from arcadia_api.saga.schemas import AbortSaga
 from arcadia_api.saga.timer import SagaDeadlines
 from arcadia_api.subscriptions.controllers import SubscriptionController
+from arcadia_api.subscriptions.projection import PROJECTIONS
 from arcadia_api.tenants.controllers import TenantController
 from arcadia_platform.http import service_app
 from arcadia_platform.idempotency import Idempotency
+from arcadia_platform.rebuild import Rebuilds
+from arcadia_platform.rebuild_http import rebuild_router
 from arcadia_platform.retention import Purge, purge_older_than
 from arcadia_platform.runtime import ServiceRuntime
 
@@ -76,6 +79,8 @@ def create_app(settings: ApiSettings) -> Litestar:
         runtime,
         [
             api_router(settings, runtime, verifier, billing, inventory, audit),
+            # /internal/v1/rebuilds (service credential): the subscriptions read model.
+            rebuild_router(Rebuilds(runtime, PROJECTIONS)),
             *docs_routes(),
             *ops_page_routes(),
         ],

@@ -1,5 +1,7 @@
 """Events on `arcadia.billing.v1`, published by the billing service."""
 
+import msgspec
+
 from arcadia_contracts.envelope import Event
 from arcadia_contracts.events.deployments import ProvisioningAborted
 
@@ -61,6 +63,63 @@ class SubscriptionReactivated(Event, frozen=True, kw_only=True):
     reason: str
 
 
+class PlanVersionView(msgspec.Struct, frozen=True, kw_only=True):
+    """A plan version as a subscription holds it (times: ISO 8601)."""
+
+    plan_code: str
+    version: int
+    monthly_price_cents: int
+    currency: str
+    droplet_size: str
+    trial_days: int
+    effective_from: str
+    retired_at: str | None
+
+
+class AddonLineView(msgspec.Struct, frozen=True, kw_only=True):
+    """An add-on line, its unit price snapshotted when attached."""
+
+    line_id: str
+    code: str
+    unit_price_cents: int
+    currency: str
+    quantity: int
+    monthly_cents: int
+    attached_at: str
+
+
+class SubscriptionView(msgspec.Struct, frozen=True, kw_only=True):
+    """A subscription as billing's internal API returns it (times: ISO 8601)."""
+
+    subscription_id: str
+    tenant_id: str
+    deployment_id: str
+    status: str
+    plan: PlanVersionView
+    addons: list[AddonLineView]
+    monthly_total_cents: int
+    currency: str
+    current_period_start: str | None
+    current_period_end: str | None
+    trial_ends_at: str | None
+    saga_id: str | None
+    created_at: str
+    activated_at: str | None
+    cancelled_at: str | None
+
+
+class SubscriptionChanged(Event, frozen=True, kw_only=True):
+    """Billing's whole view of one subscription after any change (reserved, activated, plan or
+    add-ons changed, past due, suspended, reactivated, cancelled): the gateway's read model.
+    `revision` grows with every change of any subscription, in commit order per subscription;
+    `view` is the subscription as billing's internal API returns it."""
+
+    subscription_id: str
+    revision: int
+    status: str
+    view: SubscriptionView
+
+
 BillingEvent = (
     SubscriptionReserved
     | SubscriptionCompensated
@@ -70,5 +129,6 @@ BillingEvent = (
     | SubscriptionTrialEnded
     | SubscriptionSuspended
     | SubscriptionReactivated
+    | SubscriptionChanged
     | ProvisioningAborted
 )

@@ -134,19 +134,18 @@ class DeploymentController(Controller):
     async def get_deployment(
         self,
         runtime: ServiceRuntime,
-        billing: BillingClient,
         principal: Principal,
         deployment_id: UUID,
     ) -> DeploymentDetail:
-        """The deployment, its latest lifecycle events, its subscription (from billing) and its
-        sagas; `events_href` pages through the whole history."""
+        """The deployment, its latest lifecycle events, its subscription (the gateway's read
+        model of billing's, fed by billing's events) and its sagas; `events_href` pages through
+        the whole history."""
         settings = runtime.settings
         assert isinstance(settings, ApiSettings)
         async with runtime.pool.acquire() as conn:
-            detail = await queries.deployment_detail(
+            return await queries.deployment_detail(
                 conn, principal, deployment_id, events_limit=settings.detail_events_limit
             )
-        return await subscriptions.with_subscription(billing, detail)
 
     @get("/{deployment_id:uuid}/events", responses=problem_responses(400, 401, 404, 422))
     async def list_events(

@@ -29,6 +29,7 @@ from arcadia_api.http.principal import Principal, tenant_scope
 from arcadia_api.saga import repository as sagas
 from arcadia_api.saga.schemas import SagaList, SagaView
 from arcadia_api.saga.steps import SagaKind, SagaStatus
+from arcadia_api.subscriptions.projection import subscription_of
 from arcadia_platform.db import Connection
 
 
@@ -53,6 +54,8 @@ async def deployment_detail(
         events_href=f"/api/v1/deployments/{deployment_id}/events",
         saga=history[-1] if history else None,
         sagas=history,
+        # The gateway's read model, not billing over HTTP: see subscriptions/projection.py.
+        subscription=await subscription_of(conn, deployment_id),
     )
 
 

@@ -71,8 +71,10 @@ class ProvisioningStarted(msgspec.Struct, frozen=True, kw_only=True):
 
 class DeploymentDetail(msgspec.Struct, frozen=True, kw_only=True):
     """A deployment with its lifecycle history, its subscription and its sagas (latest in
-    `saga`; every one, oldest first, in `sagas`). `subscription` is null when the deployment has
-    none, or when billing could not be asked: then `subscription_error` says so."""
+    `saga`; every one, oldest first, in `sagas`). `subscription` is the gateway's read model of
+    billing's (fed by billing's SubscriptionChanged events, seconds behind at most while the
+    pipeline runs); null: billing has announced none yet. `subscription_error` is kept for
+    compatibility and is always null now: the detail no longer asks billing."""
 
     deployment: Deployment
     # The latest lifecycle events (at most the gateway's `detail_events_limit`), oldest first;

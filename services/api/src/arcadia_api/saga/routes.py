@@ -6,9 +6,11 @@ from collections.abc import Awaitable, Callable
 from typing import Final
 
 from arcadia_api.saga.handlers import SagaReactions
+from arcadia_api.subscriptions.projection import project_subscription
 from arcadia_contracts import Envelope, Event, topics
 from arcadia_contracts.events.billing import (
     SubscriptionCancelled,
+    SubscriptionChanged,
     SubscriptionCompensated,
     SubscriptionPastDue,
     SubscriptionReactivated,
@@ -71,6 +73,8 @@ def routes(reactions: SagaReactions) -> Routes:
     table = Routes()
     for topic, event, reaction in ROUTES:
         table.on(topic, event, _bind(reactions, reaction))
+    # The read model of billing's subscriptions (GET /api/v1/deployments/{id}), not a saga step.
+    table.on(topics.BILLING, SubscriptionChanged, project_subscription)
     return table
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Final
 from uuid import UUID
 
-import msgspec
-
 from arcadia_api.billing.client import BillingClient
 from arcadia_api.deployments.domain import (
     DEFAULT_PLAN,
@@ -15,7 +13,7 @@ from arcadia_api.deployments.domain import (
     DeploymentState,
 )
 from arcadia_api.deployments.repository import PostgresDeployments
-from arcadia_api.deployments.schemas import CreateDeployment, DeploymentDetail
+from arcadia_api.deployments.schemas import CreateDeployment
 from arcadia_api.http.principal import Principal
 from arcadia_api.http.upstream import UpstreamFailedError, UpstreamRefusedError
 from arcadia_platform.db import Connection
@@ -23,7 +21,6 @@ from arcadia_platform.logs import get_logger
 from arcadia_platform.problems import ProblemError
 
 log = get_logger(__name__)
-BILLING_UNAVAILABLE: Final = "billing unavailable"
 CLOSED: Final = frozenset({DeploymentState.CANCELLED, DeploymentState.ARCHIVED})
 
 
@@ -63,17 +60,3 @@ async def plan_size(billing: BillingClient, request: CreateDeployment) -> str | 
     except (UpstreamFailedError, UpstreamRefusedError) as exc:
         log.warning("deployment.plan_size_unavailable", status=exc.status)
         return None
-
-
-async def with_subscription(billing: BillingClient, detail: DeploymentDetail) -> DeploymentDetail:
-    """The detail with billing's subscription; billing out of reach leaves a marker, not a 5xx."""
-    try:
-        found = await billing.subscription(detail.deployment)
-    except (UpstreamFailedError, UpstreamRefusedError) as exc:
-        log.warning(
-            "deployment.subscription_unavailable",
-            deployment_id=str(detail.deployment.id),
-            status=exc.status,
-        )
-        return msgspec.structs.replace(detail, subscription_error=BILLING_UNAVAILABLE)
-    return msgspec.structs.replace(detail, subscription=found)

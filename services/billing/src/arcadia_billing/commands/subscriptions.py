@@ -124,6 +124,8 @@ class SubscriptionCommands:
             await LedgerRepository(conn).append(
                 plan_change_entries(subscription, change_id, previous.label, proration)
             )
+            await self._publisher.announce(conn, subscription.id)
+        self._publisher.wake_relay()
         log.info(
             "subscription.plan_changed",
             subscription_id=str(subscription.id),
@@ -151,6 +153,8 @@ class SubscriptionCommands:
             await SubscriptionRepository(conn).add_lines(subscription, lines, actor)
             entries = attach_entries(subscription, lines, at)
             await LedgerRepository(conn).append(entries)
+            await self._publisher.announce(conn, subscription.id)
+        self._publisher.wake_relay()
         charged = sum((e.amount for e in entries), Money.zero(subscription.currency))
         log.info(
             "subscription.addons_attached",

@@ -14,8 +14,9 @@ from arcadia_ops.cli.output import OK, PROBLEM, JsonOption, emit_json, fail, out
 from arcadia_ops.places import SERVICES, Places
 from arcadia_ops.services import ServiceError, rebuild_progress, rebuildable, start_rebuild
 
-# The gateway has no read model of other services' facts; the others may.
-OWNERS = tuple(s for s in SERVICES if s != "api")
+# Any service may hold read models: billing's of the others' facts, the gateway's of billing's
+# subscriptions (api.subscriptions).
+OWNERS = SERVICES
 
 
 async def _owner(where: Places, projection: str) -> tuple[str, str]:
