@@ -423,7 +423,7 @@ async def test_invoices_are_tenant_scoped_and_bad_input_is_a_4xx(
     assert everyone.status_code == 200, everyone.text
 
     problem(await api.get("/invoices", params={"tenant_id": "other"}, headers=gw.auth(tenant)), 403)
-    problem(await api.get("/invoices", params={"cursor": "not-ours"}, headers=gw.auth(tenant)), 400)
+    problem(await api.get("/invoices", params={"cursor": "not-ours"}, headers=gw.auth(tenant)), 422)
     problem(await api.get("/invoices", params={"limit": 0}, headers=gw.auth(tenant)), 400)
     missing = "/invoices/00000000-0000-4000-8000-000000000000"
     assert problem(await api.get(missing, headers=gw.auth(tenant)), 404)["code"] == (

@@ -53,7 +53,7 @@ async def test_smoke_lifecycle_tenancy_and_operator_role(
         )
         assert archived.status_code == 422
         assert archived.headers["content-type"] == "application/problem+json"
-        assert archived.json()["allowed_targets"] == ["active", "cancelled"]
+        assert archived.json()["allowed_targets"] == ["active", "suspended", "cancelled"]
 
         detail = (await http.get(f"/deployments/{shop['id']}", headers=gw.auth(acme))).json()
         assert detail["deployment"]["state"] == "paused"

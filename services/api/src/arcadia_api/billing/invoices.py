@@ -91,7 +91,7 @@ def _decode(text: str) -> _Cursor:
 class InvoiceController(Controller):
     tags = ["billing"]
 
-    @get("/invoices", responses=problem_responses(400, 401, 403, 502, 503, 504))
+    @get("/invoices", responses=problem_responses(400, 401, 403, 422, 502, 503, 504))
     async def invoices(
         self,
         billing: BillingClient,

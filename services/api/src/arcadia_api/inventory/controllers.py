@@ -57,7 +57,7 @@ Confirm = Annotated[
 class InventoryController(Controller):
     tags = ["inventory"]
 
-    @get("/inventory", responses=problem_responses(400, 401, 403, 502, 503, 504))
+    @get("/inventory", responses=problem_responses(400, 401, 403, 422, 502, 503, 504))
     async def inventory(
         self,
         inventory: InventoryClient,
@@ -90,7 +90,7 @@ class OperationsController(Controller):
     tags = ["operations"]
     guards = [operator_only]
 
-    @get("/drift", responses=problem_responses(400, 401, 403, 502, 503, 504))
+    @get("/drift", responses=problem_responses(400, 401, 403, 422, 502, 503, 504))
     async def drift(
         self,
         inventory: InventoryClient,

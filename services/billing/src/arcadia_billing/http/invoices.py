@@ -15,8 +15,13 @@ from arcadia_billing.http.params import Limit, OptionalTenantQuery
 from arcadia_billing.http.schemas.invoices import InvoiceOut, InvoicePageOut
 from arcadia_platform.problems import problem_responses
 
+# A string parsed here, not a `datetime` parameter: Litestar's conversion also takes a bare number
+# as a Unix time, so `before_period=-226513987` was accepted (schemathesis: ST201).
 BeforePeriod = Annotated[
-    datetime | None, QueryParameter(description="Invoices of months before this one (cursor)")
+    str | None,
+    QueryParameter(
+        description="Invoices of months before this one (cursor): ISO 8601 with a timezone"
+    ),
 ]
 BeforeInvoice = Annotated[UUID | None, QueryParameter(description="With before_period (cursor)")]
 
@@ -36,9 +41,8 @@ class InvoiceController(Controller):
         """Newest month first; one tenant's with `tenant_id`, else every tenant's (operators)."""
         if (before_period is None) != (before_id is None):
             raise InvalidRequestError("before_period and before_id go together")
-        if before_period is not None and before_period.tzinfo is None:
-            raise InvalidRequestError("before_period needs a timezone")
-        before = (before_period, before_id) if before_period and before_id else None
+        period = _instant(before_period) if before_period is not None else None
+        before = (period, before_id) if period and before_id else None
         found = await billing.invoices.page(tenant_id, limit, before)
         last = found[-1] if len(found) == limit else None
         return InvoicePageOut(
@@ -56,3 +60,14 @@ class InvoiceController(Controller):
     ) -> InvoiceOut:
         """One invoice with its lines; with `tenant_id`, another tenant's is a 404."""
         return InvoiceOut.of(await billing.invoices.get(invoice_id, tenant_id), lines=True)
+
+
+def _instant(text: str) -> datetime:
+    """An ISO 8601 timestamp with its timezone, or a 400."""
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidRequestError("before_period is not an ISO 8601 timestamp") from None
+    if parsed.tzinfo is None:
+        raise InvalidRequestError("before_period needs a timezone")
+    return parsed
