@@ -1,82 +1,64 @@
 """At-least-once consumption with an inbox, bounded retries and a dead-letter path.
 
 For each message: screen it (null, oversize, headers or bytes that are not an event -> DLQ at
-once, that record alone: see inbound.py); find the handler for its type (none -> skip);
-then, in one transaction, record (consumer, event_id) in the inbox and run the handler. The Kafka
-offset is committed only after that transaction commits (FastStream's NACK_ON_ERROR policy: ack
-after the handler returns, seek back if it raises). A handler that keeps raising is retried with
-backoff, then dead-lettered, so the partition moves on. Infrastructure failures (the database is
-unreachable) are not the message's fault: the message is redelivered until they pass.
+once, that record alone: see inbound.py); find the handler for its type (none -> skip). A
+consumed batch is applied in one transaction per EVENTS_PER_TRANSACTION events: the inbox rows
+(consumer, event_id) in one statement, then each handler under its own savepoint. The Kafka
+offsets are committed only after the last of those transactions commits (FastStream's
+NACK_ON_ERROR policy: ack after the handler returns, seek back if it raises). A handler that
+raises rolls back to its savepoint, is retried with backoff, then dead-lettered (its inbox row
+removed again), so the partition moves on. Infrastructure failures (the database is
+unreachable) are not the message's fault: the batch is redelivered until they pass.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
-from arcadia_contracts import Envelope, Event
+from arcadia_contracts import Envelope
 from arcadia_contracts.codec import REGISTRY, Registry
-from arcadia_platform.backoff import Backoff
-from arcadia_platform.db import DATABASE_UNAVAILABLE, Connection
+from arcadia_platform.consumer_types import (
+    HANDLER_FAILED,
+    INFRASTRUCTURE_ERRORS,
+    INVALID_EVENT,
+    Handler,
+    InvalidEventError,
+    RetryPolicy,
+    Routes,
+)
+from arcadia_platform.db import Connection
 from arcadia_platform.dlq import DeadLetters, first_dead_letter
 from arcadia_platform.faults import NO_FAULTS, CrashPoints
 from arcadia_platform.inbound import InboundScreen, Rejected, raw_batch_decoder, safe_batch_parser
-from arcadia_platform.inbox import record_once
+from arcadia_platform.inbox import Savepoint, forget, record_many
 from arcadia_platform.logs import get_logger
 from arcadia_platform.outbox import Outbox
 from arcadia_platform.topicnames import TopicNames
 
 log = get_logger(__name__)
+__all__ = [
+    "HANDLER_FAILED",
+    "INFRASTRUCTURE_ERRORS",
+    "INVALID_EVENT",
+    "Handler",
+    "InboxConsumer",
+    "InvalidEventError",
+    "RetryPolicy",
+    "Routes",
+]
 
-Handler = Callable[[Connection, Envelope], Awaitable[None]]
-# Not the message's fault: also a server restarting after a crash ("the database system is
-# starting up", 57P03) or shutting down (57P01/57P02), and a pool acquire timeout. Dead-lettering
-# those lost every event that arrived during crash recovery (found by the chaos tests).
-INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = DATABASE_UNAVAILABLE
-HANDLER_FAILED = "handler_failed"
-INVALID_EVENT = "invalid_event"
-
-
-class InvalidEventError(Exception):
-    """Raised by a handler when an event breaks its contract's rules (e.g. a negative amount).
-
-    The event is dead-lettered at once with `reason` (default `invalid_event`): no retry would
-    change it. Its transaction rolls back, inbox row included, so nothing of it is recorded.
-    """
-
-    def __init__(self, detail: str, *, reason: str = INVALID_EVENT) -> None:
-        super().__init__(detail)
-        self.reason = reason
-
-
-@dataclass
-class Routes:
-    """Which handler reacts to which event type on which topic."""
-
-    by_topic: dict[str, dict[str, Handler]] = field(default_factory=dict)
-
-    def on(self, topic: str, event: type[Event], handler: Handler) -> None:
-        self.by_topic.setdefault(topic, {})[event.__name__] = handler
-
-    def topics(self) -> list[str]:
-        return sorted(self.by_topic)
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    max_attempts: int = 5
-    backoff_base_s: float = 0.05
-    backoff_max_s: float = 2.0
-
-    def delay(self, attempt: int) -> float:
-        return Backoff(self.backoff_base_s, self.backoff_max_s).delay(attempt - 1)
+# Events applied in one transaction at most (a consumed batch is split in such chunks). Each
+# savepoint that writes takes a subtransaction id; past 64 in one transaction PostgreSQL's
+# per-backend cache of them overflows and every other session's snapshots get slower.
+EVENTS_PER_TRANSACTION = 50
 
 
 class InboxConsumer:
@@ -118,12 +100,11 @@ class InboxConsumer:
             return
 
         async def on_batch(msg: KafkaMessage) -> None:
-            # Records arrive grouped by partition, in offset order. Each gets its own
-            # transaction; the batch's offsets are committed once, after the last one commits.
-            # If one raises, the whole batch is sought back and the inbox skips what was done.
+            # Records arrive grouped by partition, in offset order. The whole batch is applied in
+            # one transaction (a savepoint per event); its offsets are committed once, after that
+            # transaction commits. If it raises, the batch is sought back and nothing of it stays.
             records = msg.raw_message if isinstance(msg.raw_message, tuple) else (msg.raw_message,)
-            for record in records:
-                await self.process(record)
+            await self.process_batch(records)
 
         broker.subscriber(
             *(self._names.physical(topic) for topic in self._routes.topics()),
@@ -144,54 +125,91 @@ class InboxConsumer:
         )(on_batch)
 
     async def process(self, record: Any) -> None:
-        event = self._screen.check(record)
-        if isinstance(event, Rejected):
-            await self._dead_letter(record, event.reason, event.detail)
-            return
-        handler = self._routes.by_topic.get(self._names.logical(record.topic), {}).get(event.type)
-        if handler is None:
-            return
+        await self.process_batch((record,))
+
+    async def process_batch(self, records: Sequence[Any]) -> None:
+        work: list[tuple[Any, Envelope | Rejected, Handler | None]] = []
+        for record in records:
+            event = self._screen.check(record)
+            if isinstance(event, Rejected):
+                work.append((record, event, None))
+                continue
+            handler = self._routes.by_topic.get(self._names.logical(record.topic), {}).get(
+                event.type
+            )
+            if handler is not None:
+                work.append((record, event, handler))
+        for start in range(0, len(work), EVENTS_PER_TRANSACTION):
+            await self._apply_chunk(work[start : start + EVENTS_PER_TRANSACTION])
+
+    async def _apply_chunk(
+        self, work: list[tuple[Any, Envelope | Rejected, Handler | None]]
+    ) -> None:
+        """One transaction: the inbox rows in one statement, then each event under a savepoint.
+        A failing event rolls back alone (its inbox row too); an infrastructure error rolls the
+        whole transaction back and raises (the batch is redelivered)."""
         written_before = self._outbox.written
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                fresh = await self._run_once(handler, event, record)
-                break
-            except INFRASTRUCTURE_ERRORS as exc:
-                log.warning("event.infrastructure_error", error=repr(exc), type=event.type)
-                await asyncio.sleep(self._retry.backoff_max_s)
-                raise  # nack: the message is redelivered, nothing is lost
-            except InvalidEventError as exc:
-                await self._dead_letter(record, exc.reason, str(exc))
-                return
-            except Exception as exc:
-                if attempt >= self._retry.max_attempts:
-                    await self._dead_letter(
-                        record,
-                        HANDLER_FAILED,
-                        f"{type(exc).__name__}: {exc} (after {attempt} attempts)",
-                    )
-                    return
-                log.info("event.retry", type=event.type, attempt=attempt, error=repr(exc))
-                await asyncio.sleep(self._retry.delay(attempt))
+        fresh = 0
+        unseen: dict[UUID, tuple[Envelope, str, int, int]] = {}
+        for record, event, _ in work:
+            if not isinstance(event, Rejected):
+                unseen.setdefault(
+                    event.event_id, (event, record.topic, record.partition, record.offset)
+                )
+        async with self._pool.acquire() as conn, conn.transaction():
+            new = await record_many(conn, self.name, list(unseen.values()))
+            savepoint = Savepoint(conn)
+            for record, event, handler in work:
+                if isinstance(event, Rejected):
+                    await self._dead_letter(record, event.reason, event.detail)
+                elif event.event_id not in new or handler is None:
+                    self._duplicate(event, record)
+                else:
+                    new.discard(event.event_id)  # the same id twice in one batch: once
+                    fresh += await self._apply(conn, savepoint, handler, event, record)
         if fresh:
-            self.handled += 1
+            self.handled += fresh
             if self._outbox.written != written_before:
                 self._outbox.notify()
             if self._after_commit is not None:
                 self._after_commit()
-            self._crash.hit("consumer.after_commit")
-        else:
-            self.duplicates += 1
-            log.info(
-                "inbox.duplicate",
-                consumer=self.name,
-                event_id=str(event.event_id),
-                type=event.type,
-                topic=record.topic,
-                offset=record.offset,
-            )
+            for _ in range(fresh):
+                self._crash.hit("consumer.after_commit")
+
+    async def _apply(
+        self, conn: Connection, savepoint: Savepoint, handler: Handler, event: Envelope, record: Any
+    ) -> bool:
+        """Run one event under its savepoint with today's retry rules; True if it was applied."""
+        attempt = 0
+        while True:
+            attempt += 1
+            await savepoint.set()
+            try:
+                await handler(conn, event)
+                return True
+            except INFRASTRUCTURE_ERRORS as exc:
+                log.warning("event.infrastructure_error", error=repr(exc), type=event.type)
+                await asyncio.sleep(self._retry.backoff_max_s)
+                raise  # nack: the batch is redelivered, nothing is lost
+            except Exception as exc:
+                await savepoint.rollback()
+                if isinstance(exc, InvalidEventError):
+                    reason, detail = exc.reason, str(exc)
+                elif attempt < self._retry.max_attempts:
+                    log.info("event.retry", type=event.type, attempt=attempt, error=repr(exc))
+                    await asyncio.sleep(self._retry.delay(attempt))
+                    continue
+                else:
+                    reason = HANDLER_FAILED
+                    detail = f"{type(exc).__name__}: {exc} (after {attempt} attempts)"
+                await forget(conn, self.name, event.event_id)
+                await self._dead_letter(record, reason, detail)
+                return False
+
+    def _duplicate(self, event: Envelope, record: Any) -> None:
+        self.duplicates += 1
+        where = {"topic": record.topic, "offset": record.offset}
+        log.info("inbox.duplicate", consumer=self.name, event_id=str(event.event_id), **where)
 
     async def _dead_letter(self, record: Any, reason: str, detail: str) -> None:
         """Copy the record to its DLQ once, even if its batch is redelivered afterwards.
@@ -223,12 +241,3 @@ class InboxConsumer:
             )
             raise  # nack: the batch is redelivered until the DLQ takes the record
         self._crash.hit("consumer.after_dead_letter")
-
-    async def _run_once(self, handler: Handler, event: Envelope, record: Any) -> bool:
-        async with self._pool.acquire() as conn, conn.transaction():
-            fresh = await record_once(
-                conn, self.name, event, record.topic, record.partition, record.offset
-            )
-            if fresh:
-                await handler(conn, event)
-            return fresh
