@@ -35,8 +35,10 @@ class ProvisionerSettings(ServiceSettings):
     # Durable jobs against the provider.
     job_concurrency: int = 32
     """Provider jobs one instance runs at once."""
-    job_poll_interval_s: float = 0.1
-    """How often the job worker looks for due jobs when nothing woke it (seconds)."""
+    job_poll_interval_s: float = 1.0
+    """Safety-net poll of the job worker (seconds). It is woken when this process schedules or
+    finishes a job, and by a timer when a delayed job (a retry, a wait) falls due; this poll only
+    catches jobs another instance scheduled while this one was idle."""
     job_backoff_base_s: float = 0.05
     """First wait before a failed provider job runs again (seconds); it grows exponentially."""
     job_backoff_max_s: float = 2.0
