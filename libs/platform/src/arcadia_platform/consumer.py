@@ -26,6 +26,7 @@ from faststream.kafka.annotations import KafkaMessage
 from arcadia_contracts import Envelope
 from arcadia_contracts.codec import REGISTRY, Registry
 from arcadia_platform.consumer_types import (
+    EVENTS_PER_TRANSACTION,
     HANDLER_FAILED,
     INFRASTRUCTURE_ERRORS,
     INVALID_EVENT,
@@ -54,11 +55,6 @@ __all__ = [
     "RetryPolicy",
     "Routes",
 ]
-
-# Events applied in one transaction at most (a consumed batch is split in such chunks). Each
-# savepoint that writes takes a subtransaction id; past 64 in one transaction PostgreSQL's
-# per-backend cache of them overflows and every other session's snapshots get slower.
-EVENTS_PER_TRANSACTION = 50
 
 
 class InboxConsumer:
@@ -134,10 +130,8 @@ class InboxConsumer:
             if isinstance(event, Rejected):
                 work.append((record, event, None))
                 continue
-            handler = self._routes.by_topic.get(self._names.logical(record.topic), {}).get(
-                event.type
-            )
-            if handler is not None:
+            routes = self._routes.by_topic.get(self._names.logical(record.topic), {})
+            if (handler := routes.get(event.type)) is not None:
                 work.append((record, event, handler))
         for start in range(0, len(work), EVENTS_PER_TRANSACTION):
             await self._apply_chunk(work[start : start + EVENTS_PER_TRANSACTION])
@@ -146,10 +140,12 @@ class InboxConsumer:
         self, work: list[tuple[Any, Envelope | Rejected, Handler | None]]
     ) -> None:
         """One transaction: the inbox rows in one statement, then each event under a savepoint.
-        A failing event rolls back alone (its inbox row too); an infrastructure error rolls the
-        whole transaction back and raises (the batch is redelivered)."""
+        A failing event rolls back alone (its inbox row too) and is dead-lettered once the
+        transaction commits (holding no connection: the pool may have only one); an
+        infrastructure error rolls the whole transaction back and raises (redelivered)."""
         written_before = self._outbox.written
         fresh = 0
+        dead: list[tuple[Any, str, str]] = []
         unseen: dict[UUID, tuple[Envelope, str, int, int]] = {}
         for record, event, _ in work:
             if not isinstance(event, Rejected):
@@ -161,12 +157,14 @@ class InboxConsumer:
             savepoint = Savepoint(conn)
             for record, event, handler in work:
                 if isinstance(event, Rejected):
-                    await self._dead_letter(record, event.reason, event.detail)
+                    dead.append((record, event.reason, event.detail))
                 elif event.event_id not in new or handler is None:
                     self._duplicate(event, record)
                 else:
                     new.discard(event.event_id)  # the same id twice in one batch: once
-                    fresh += await self._apply(conn, savepoint, handler, event, record)
+                    fresh += await self._apply(conn, savepoint, handler, event, record, dead)
+        for record, reason, detail in dead:
+            await self._dead_letter(record, reason, detail)
         if fresh:
             self.handled += fresh
             if self._outbox.written != written_before:
@@ -177,9 +175,16 @@ class InboxConsumer:
                 self._crash.hit("consumer.after_commit")
 
     async def _apply(
-        self, conn: Connection, savepoint: Savepoint, handler: Handler, event: Envelope, record: Any
+        self,
+        conn: Connection,
+        savepoint: Savepoint,
+        handler: Handler,
+        event: Envelope,
+        record: Any,
+        dead: list[tuple[Any, str, str]],
     ) -> bool:
-        """Run one event under its savepoint with today's retry rules; True if it was applied."""
+        """Run one event under its savepoint with today's retry rules; True if it was applied,
+        else it is added to `dead` (to dead-letter after the commit)."""
         attempt = 0
         while True:
             attempt += 1
@@ -203,7 +208,7 @@ class InboxConsumer:
                     reason = HANDLER_FAILED
                     detail = f"{type(exc).__name__}: {exc} (after {attempt} attempts)"
                 await forget(conn, self.name, event.event_id)
-                await self._dead_letter(record, reason, detail)
+                dead.append((record, reason, detail))
                 return False
 
     def _duplicate(self, event: Envelope, record: Any) -> None:
@@ -221,13 +226,13 @@ class InboxConsumer:
         try:
             async with self._pool.acquire() as conn, conn.transaction():
                 if not await first_dead_letter(conn, self.name, record, reason, detail):
+                    where = {"partition": record.partition, "offset": record.offset}
                     log.info(
                         "event.dead_letter_duplicate",
                         consumer=self.name,
                         reason=reason,
                         topic=record.topic,
-                        partition=record.partition,
-                        offset=record.offset,
+                        **where,
                     )
                     return
                 await self._dead_letters.send(record, reason, detail)

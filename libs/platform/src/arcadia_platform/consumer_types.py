@@ -51,3 +51,9 @@ class RetryPolicy:
 
     def delay(self, attempt: int) -> float:
         return Backoff(self.backoff_base_s, self.backoff_max_s).delay(attempt - 1)
+
+
+# Events applied in one transaction at most (a consumed batch is split in such chunks). Each
+# savepoint that writes takes a subtransaction id; past 64 in one transaction PostgreSQL's
+# per-backend cache of them overflows and every other session's snapshots get slower.
+EVENTS_PER_TRANSACTION = 50
