@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+from itertools import takewhile
 from typing import Any
-from uuid import UUID
 
 import asyncpg
 from faststream import AckPolicy
@@ -45,16 +45,8 @@ from arcadia_platform.outbox import Outbox
 from arcadia_platform.topicnames import TopicNames
 
 log = get_logger(__name__)
-__all__ = [
-    "HANDLER_FAILED",
-    "INFRASTRUCTURE_ERRORS",
-    "INVALID_EVENT",
-    "Handler",
-    "InboxConsumer",
-    "InvalidEventError",
-    "RetryPolicy",
-    "Routes",
-]
+__all__ = ["HANDLER_FAILED", "INFRASTRUCTURE_ERRORS", "INVALID_EVENT", "Handler"]
+__all__ += ["InboxConsumer", "InvalidEventError", "RetryPolicy", "Routes"]
 
 
 class InboxConsumer:
@@ -120,7 +112,7 @@ class InboxConsumer:
             decoder=raw_batch_decoder,
         )(on_batch)
 
-    async def process(self, record: Any) -> None:
+    async def process(self, record: Any) -> None:  # one record: tools and tests
         await self.process_batch((record,))
 
     async def process_batch(self, records: Sequence[Any]) -> None:
@@ -133,38 +125,41 @@ class InboxConsumer:
             routes = self._routes.by_topic.get(self._names.logical(record.topic), {})
             if (handler := routes.get(event.type)) is not None:
                 work.append((record, event, handler))
-        for start in range(0, len(work), EVENTS_PER_TRANSACTION):
-            await self._apply_chunk(work[start : start + EVENTS_PER_TRANSACTION])
+        start = 0
+        while start < len(work):
+            record, event, _ = work[start]
+            if isinstance(event, Rejected):  # in order: nothing after it commits before it
+                await self._dead_letter(record, event.reason, event.detail)
+                start += 1
+                continue
+            chunk = list(takewhile(lambda w: not isinstance(w[1], Rejected), work[start:]))
+            applied, dead = await self._apply_chunk(chunk[:EVENTS_PER_TRANSACTION])
+            start += applied
+            if dead is not None:
+                await self._dead_letter(*dead)
 
-    async def _apply_chunk(
-        self, work: list[tuple[Any, Envelope | Rejected, Handler | None]]
-    ) -> None:
-        """One transaction: the inbox rows in one statement, then each event under a savepoint.
-        A failing event rolls back alone (its inbox row too) and is dead-lettered once the
-        transaction commits (holding no connection: the pool may have only one); an
-        infrastructure error rolls the whole transaction back and raises (redelivered)."""
+    async def _apply_chunk(self, work: list[Any]) -> tuple[int, tuple[Any, str, str] | None]:
+        """One transaction: the inbox rows in one statement, each event under a savepoint. A
+        failing event ends it: its inbox row and those after it are removed, what came before
+        commits; returns how many records it settled and the one to dead-letter (after, holding
+        no connection). An infrastructure error rolls all back and raises (redelivered)."""
         written_before = self._outbox.written
-        fresh = 0
+        fresh = settled = 0
         dead: list[tuple[Any, str, str]] = []
-        unseen: dict[UUID, tuple[Envelope, str, int, int]] = {}
-        for record, event, _ in work:
-            if not isinstance(event, Rejected):
-                unseen.setdefault(
-                    event.event_id, (event, record.topic, record.partition, record.offset)
-                )
+        unseen = {e.event_id: (e, r.topic, r.partition, r.offset) for r, e, _ in reversed(work)}
         async with self._pool.acquire() as conn, conn.transaction():
             new = await record_many(conn, self.name, list(unseen.values()))
             savepoint = Savepoint(conn)
             for record, event, handler in work:
-                if isinstance(event, Rejected):
-                    dead.append((record, event.reason, event.detail))
-                elif event.event_id not in new or handler is None:
+                settled += 1
+                if event.event_id not in new:
                     self._duplicate(event, record)
-                else:
-                    new.discard(event.event_id)  # the same id twice in one batch: once
-                    fresh += await self._apply(conn, savepoint, handler, event, record, dead)
-        for record, reason, detail in dead:
-            await self._dead_letter(record, reason, detail)
+                    continue
+                new.discard(event.event_id)  # the same id twice in one batch: once
+                if not await self._apply(conn, savepoint, handler, event, record, dead):
+                    await forget(conn, self.name, [event.event_id, *new])
+                    break
+                fresh += 1
         if fresh:
             self.handled += fresh
             if self._outbox.written != written_before:
@@ -173,6 +168,7 @@ class InboxConsumer:
                 self._after_commit()
             for _ in range(fresh):
                 self._crash.hit("consumer.after_commit")
+        return settled, dead[0] if dead else None
 
     async def _apply(
         self,
@@ -183,8 +179,8 @@ class InboxConsumer:
         record: Any,
         dead: list[tuple[Any, str, str]],
     ) -> bool:
-        """Run one event under its savepoint with today's retry rules; True if it was applied,
-        else it is added to `dead` (to dead-letter after the commit)."""
+        """Run one event under its savepoint with today's retry rules; True if applied, else it
+        is added to `dead`."""
         attempt = 0
         while True:
             attempt += 1
@@ -207,7 +203,6 @@ class InboxConsumer:
                 else:
                     reason = HANDLER_FAILED
                     detail = f"{type(exc).__name__}: {exc} (after {attempt} attempts)"
-                await forget(conn, self.name, event.event_id)
                 dead.append((record, reason, detail))
                 return False
 

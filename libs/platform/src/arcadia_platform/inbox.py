@@ -56,10 +56,11 @@ async def record_many(
     return {row["event_id"] for row in rows}
 
 
-async def forget(conn: Connection, consumer: str, event_id: UUID) -> None:
-    """Undo `record_many` for one event that was dead-lettered instead of applied."""
+async def forget(conn: Connection, consumer: str, event_ids: list[UUID]) -> None:
+    """Undo `record_many` for events not applied in this transaction (a failed one, and those
+    after it, which a later transaction records again)."""
     await conn.execute(
-        "DELETE FROM inbox WHERE consumer = $1 AND event_id = $2", consumer, event_id
+        "DELETE FROM inbox WHERE consumer = $1 AND event_id = ANY($2::uuid[])", consumer, event_ids
     )
 
 
