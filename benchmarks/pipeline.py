@@ -87,6 +87,12 @@ async def one_run(count: int, rate: float, per_txn: int, logs: Path) -> dict[str
     finally:
         producer.stop()
         consumer.stop()
+        # Transactions the consumer's database committed (deterministic, unlike wall clock):
+        # read once its backends have exited and flushed their statistics.
+        await asyncio.sleep(1.0)
+        consumer_txns = await admin.fetchval(
+            "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = $1", dbs[1]
+        )
         for name in dbs:
             await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         await admin.close()
@@ -98,6 +104,7 @@ async def one_run(count: int, rate: float, per_txn: int, logs: Path) -> dict[str
         "events_per_txn": per_txn,
         "elapsed_s": round(elapsed, 3),
         "events_per_s": round(count / elapsed, 1),
+        "consumer_db_txns_per_event": round((consumer_txns or 0) / count, 3),
         "latency_ms": {
             "p50": round(percentile(latencies_ms, 0.50), 2),
             "p99": round(percentile(latencies_ms, 0.99), 2),

@@ -20,6 +20,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import asyncpg
+
 from arcadia_platform.settings import DEFAULT_DATABASE_URL, DEFAULT_KAFKA
 from arcadia_testing.plugin import ROOT, Infra, ServiceProcess
 from arcadia_testing.saga_driver import SagaDriver, SagaRun
@@ -54,6 +56,24 @@ def summarise(runs: list[SagaRun], concurrency: int, rate: float) -> dict[str, A
     }
 
 
+async def transactions(databases: dict[str, str]) -> dict[str, int]:
+    """Transactions each service's database has committed or rolled back so far (a statement
+    outside a transaction counts as one). Backends publish their counters when idle, at most
+    every ten seconds or so: give them that long first."""
+    await asyncio.sleep(11)
+    totals = {}
+    for service, url in databases.items():
+        conn = await asyncpg.connect(url)
+        try:
+            totals[service] = await conn.fetchval(
+                "SELECT xact_commit + xact_rollback FROM pg_stat_database"
+                " WHERE datname = current_database()"
+            )
+        finally:
+            await conn.close()
+    return totals
+
+
 async def run_all(count: int, concurrency: int, rate: float | None) -> list[dict[str, Any]]:
     infra = Infra(kafka=DEFAULT_KAFKA, database_server=DEFAULT_DATABASE_URL)
     results = []
@@ -67,8 +87,14 @@ async def run_all(count: int, concurrency: int, rate: float | None) -> list[dict
             await SagaDriver(stack, concurrency=10).run(20)  # warm-up: groups, pools, JIT-less
             rates = [rate] if rate is not None else [0.0]
             for target in rates:
+                before = await transactions(stack.databases)
                 runs = await SagaDriver(stack, concurrency=concurrency, rate=target).run(count)
                 results.append(summarise(runs, concurrency, target))
+                after = await transactions(stack.databases)
+                results[-1]["db_txns_per_saga"] = {
+                    service: round((after[service] - before[service]) / count, 1)
+                    for service in after
+                }
                 print(json.dumps(results[-1]), flush=True)
             if rate is None:
                 half = max(1.0, results[0]["completed_per_s"] / 2)

@@ -17,6 +17,11 @@ SOURCES = ("services/*/src", "libs/*/src", "tools/*/src")
 # Every module kept over the limit, with why. An entry goes when its module is split; a new
 # offender fails the test until it is split or named here with its reason.
 MODULES_KEPT: dict[str, str] = {
+    "libs/platform/src/arcadia_platform/consumer.py": (
+        "one argument in one place: a batch's transaction, the savepoint per event, the retry "
+        "and dead-letter order (nothing after a dead letter commits before it), and the counters "
+        "of each outcome"
+    ),
     "libs/platform/src/arcadia_platform/outbox.py": (
         "the write path and the relay share one ordering argument (advisory lock, batch, "
         "classify-and-park); split them only with that argument written down in one place"

@@ -1,19 +1,21 @@
 """At-least-once consumption with an inbox, bounded retries and a dead-letter path.
 
 For each message: screen it (null, oversize, headers or bytes that are not an event -> DLQ at
-once, that record alone: see inbound.py); find the handler for its type (none -> skip);
-then, in one transaction, record (consumer, event_id) in the inbox and run the handler. The Kafka
-offset is committed only after that transaction commits (FastStream's NACK_ON_ERROR policy: ack
-after the handler returns, seek back if it raises). A handler that keeps raising is retried with
-backoff, then dead-lettered, so the partition moves on. Infrastructure failures (the database is
-unreachable) are not the message's fault: the message is redelivered until they pass.
+once, that record alone: see inbound.py); find the handler for its type (none -> skip). A
+consumed batch is applied in one transaction per EVENTS_PER_TRANSACTION events: the inbox rows
+(consumer, event_id) in one statement, then each handler under its own savepoint. The Kafka
+offsets are committed only after the last of those transactions commits (FastStream's
+NACK_ON_ERROR policy: ack after the handler returns, seek back if it raises). A handler that
+raises rolls back to its savepoint, is retried with backoff, then dead-lettered (its inbox row
+removed again), so the partition moves on. Infrastructure failures (the database is
+unreachable) are not the message's fault: the batch is redelivered until they pass.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from itertools import takewhile
 from typing import Any
 
 import asyncpg
@@ -21,63 +23,31 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
-from arcadia_contracts import Envelope, Event
+from arcadia_contracts import Envelope
 from arcadia_contracts.codec import REGISTRY, Registry
-from arcadia_platform.backoff import Backoff
-from arcadia_platform.db import DATABASE_UNAVAILABLE, Connection
+from arcadia_platform.consumer_types import (
+    EVENTS_PER_TRANSACTION,
+    HANDLER_FAILED,
+    INFRASTRUCTURE_ERRORS,
+    INVALID_EVENT,
+    Handler,
+    InvalidEventError,
+    RetryPolicy,
+    Routes,
+)
+from arcadia_platform.db import Connection
 from arcadia_platform.dlq import DeadLetters, first_dead_letter
 from arcadia_platform.faults import NO_FAULTS, CrashPoints
 from arcadia_platform.inbound import InboundScreen, Rejected, raw_batch_decoder, safe_batch_parser
-from arcadia_platform.inbox import record_once
+from arcadia_platform.inbox import Savepoint, forget, record_many
 from arcadia_platform.logs import event_context, get_logger
 from arcadia_platform.metrics import EVENTS_HANDLED, HANDLER_SECONDS
 from arcadia_platform.outbox import Outbox
 from arcadia_platform.topicnames import TopicNames
 
 log = get_logger(__name__)
-
-Handler = Callable[[Connection, Envelope], Awaitable[None]]
-# Not the message's fault: also a server restarting after a crash ("the database system is
-# starting up", 57P03) or shutting down (57P01/57P02), and a pool acquire timeout. Dead-lettering
-# those lost every event that arrived during crash recovery (found by the chaos tests).
-INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = DATABASE_UNAVAILABLE
-HANDLER_FAILED = "handler_failed"
-INVALID_EVENT = "invalid_event"
-
-
-class InvalidEventError(Exception):
-    """Raised by a handler when an event breaks its contract's rules (e.g. a negative amount).
-
-    The event is dead-lettered at once with `reason` (default `invalid_event`): no retry would
-    change it. Its transaction rolls back, inbox row included, so nothing of it is recorded.
-    """
-
-    def __init__(self, detail: str, *, reason: str = INVALID_EVENT) -> None:
-        super().__init__(detail)
-        self.reason = reason
-
-
-@dataclass
-class Routes:
-    """Which handler reacts to which event type on which topic."""
-
-    by_topic: dict[str, dict[str, Handler]] = field(default_factory=dict)
-
-    def on(self, topic: str, event: type[Event], handler: Handler) -> None:
-        self.by_topic.setdefault(topic, {})[event.__name__] = handler
-
-    def topics(self) -> list[str]:
-        return sorted(self.by_topic)
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    max_attempts: int = 5
-    backoff_base_s: float = 0.05
-    backoff_max_s: float = 2.0
-
-    def delay(self, attempt: int) -> float:
-        return Backoff(self.backoff_base_s, self.backoff_max_s).delay(attempt - 1)
+__all__ = ["HANDLER_FAILED", "INFRASTRUCTURE_ERRORS", "INVALID_EVENT", "Handler"]
+__all__ += ["InboxConsumer", "InvalidEventError", "RetryPolicy", "Routes"]
 
 
 class InboxConsumer:
@@ -120,12 +90,11 @@ class InboxConsumer:
             return
 
         async def on_batch(msg: KafkaMessage) -> None:
-            # Records arrive grouped by partition, in offset order. Each gets its own
-            # transaction; the batch's offsets are committed once, after the last one commits.
-            # If one raises, the whole batch is sought back and the inbox skips what was done.
+            # Records arrive grouped by partition, in offset order. The whole batch is applied in
+            # one transaction (a savepoint per event); its offsets are committed once, after that
+            # transaction commits. If it raises, the batch is sought back and nothing of it stays.
             records = msg.raw_message if isinstance(msg.raw_message, tuple) else (msg.raw_message,)
-            for record in records:
-                await self.process(record)
+            await self.process_batch(records)
 
         broker.subscriber(
             *(self._names.physical(topic) for topic in self._routes.topics()),
@@ -145,69 +114,116 @@ class InboxConsumer:
             decoder=raw_batch_decoder,
         )(on_batch)
 
-    async def process(self, record: Any) -> None:
-        event = self._screen.check(record)
-        if isinstance(event, Rejected):
-            await self._dead_letter(record, event.reason, event.detail)
-        else:
-            with event_context(event):
-                await self._handle(record, event)
-        self.positions[(record.topic, record.partition)] = record.offset + 1
+    async def process(self, record: Any) -> None:  # one record: tools and tests
+        await self.process_batch((record,))
 
-    async def _handle(self, record: Any, event: Envelope) -> None:
-        handler = self._routes.by_topic.get(self._names.logical(record.topic), {}).get(event.type)
-        if handler is None:
-            EVENTS_HANDLED.labels(self.name, event.type, "skipped").inc()
-            return
-        with HANDLER_SECONDS.labels(self.name, event.type).time():
-            outcome = await self._handle_routed(record, event, handler)
-        EVENTS_HANDLED.labels(self.name, event.type, outcome).inc()
+    async def process_batch(self, records: Sequence[Any]) -> None:
+        work: list[tuple[Any, Envelope | Rejected, Handler | None]] = []
+        for record in records:
+            event = self._screen.check(record)
+            if isinstance(event, Rejected):
+                work.append((record, event, None))
+                continue
+            routes = self._routes.by_topic.get(self._names.logical(record.topic), {})
+            if (handler := routes.get(event.type)) is not None:
+                work.append((record, event, handler))
+            else:
+                EVENTS_HANDLED.labels(self.name, event.type, "skipped").inc()
+        start = 0
+        while start < len(work):
+            record, event, _ = work[start]
+            if isinstance(event, Rejected):  # in order: nothing after it commits before it
+                await self._dead_letter(record, event.reason, event.detail)
+                start += 1
+                continue
+            chunk = list(takewhile(lambda w: not isinstance(w[1], Rejected), work[start:]))
+            applied, dead = await self._apply_chunk(chunk[:EVENTS_PER_TRANSACTION])
+            start += applied
+            if dead is not None:
+                await self._dead_letter(*dead)
+        for record in records:
+            self.positions[(record.topic, record.partition)] = record.offset + 1
 
-    async def _handle_routed(self, record: Any, event: Envelope, handler: Handler) -> str:
+    async def _apply_chunk(self, work: list[Any]) -> tuple[int, tuple[Any, str, str] | None]:
+        """One transaction: the inbox rows in one statement, each event under a savepoint. A
+        failing event ends it: its inbox row and those after it are removed, what came before
+        commits; returns how many records it settled and the one to dead-letter (after, holding
+        no connection). An infrastructure error rolls all back and raises (redelivered)."""
         written_before = self._outbox.written
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                fresh = await self._run_once(handler, event, record)
-                break
-            except INFRASTRUCTURE_ERRORS as exc:
-                EVENTS_HANDLED.labels(self.name, event.type, "infrastructure_error").inc()
-                log.warning("event.infrastructure_error", error=repr(exc), type=event.type)
-                await asyncio.sleep(self._retry.backoff_max_s)
-                raise  # nack: the message is redelivered, nothing is lost
-            except InvalidEventError as exc:
-                await self._dead_letter(record, exc.reason, str(exc))
-                return "dead_lettered"
-            except Exception as exc:
-                if attempt >= self._retry.max_attempts:
-                    await self._dead_letter(
-                        record,
-                        HANDLER_FAILED,
-                        f"{type(exc).__name__}: {exc} (after {attempt} attempts)",
-                    )
-                    return "dead_lettered"
-                EVENTS_HANDLED.labels(self.name, event.type, "retried").inc()
-                log.info("event.retry", type=event.type, attempt=attempt, error=repr(exc))
-                await asyncio.sleep(self._retry.delay(attempt))
+        fresh = settled = 0
+        dead: list[tuple[Any, str, str]] = []
+        # The last copy's position names the row (retention.py keeps it while Kafka holds it).
+        unseen = {e.event_id: (e, r.topic, r.partition, r.offset) for r, e, _ in work}
+        async with self._pool.acquire() as conn, conn.transaction():
+            new = await record_many(conn, self.name, list(unseen.values()))
+            savepoint = Savepoint(conn)
+            for record, event, handler in work:
+                settled += 1
+                if event.event_id not in new:
+                    self._duplicate(event, record)
+                    continue
+                new.discard(event.event_id)  # the same id twice in one batch: once
+                with event_context(event), HANDLER_SECONDS.labels(self.name, event.type).time():
+                    applied_ok = await self._apply(conn, savepoint, handler, event, record, dead)
+                outcome = "ok" if applied_ok else "dead_lettered"
+                EVENTS_HANDLED.labels(self.name, event.type, outcome).inc()
+                if not applied_ok:
+                    await forget(conn, self.name, [event.event_id, *new])
+                    break
+                fresh += 1
         if fresh:
-            self.handled += 1
+            self.handled += fresh
             if self._outbox.written != written_before:
                 self._outbox.notify()
             if self._after_commit is not None:
                 self._after_commit()
-            self._crash.hit("consumer.after_commit")
-            return "ok"
+            for _ in range(fresh):
+                self._crash.hit("consumer.after_commit")
+        return settled, dead[0] if dead else None
+
+    async def _apply(
+        self,
+        conn: Connection,
+        savepoint: Savepoint,
+        handler: Handler,
+        event: Envelope,
+        record: Any,
+        dead: list[tuple[Any, str, str]],
+    ) -> bool:
+        """Run one event under its savepoint with today's retry rules; True if applied, else it
+        is added to `dead`."""
+        attempt = 0
+        while True:
+            attempt += 1
+            await savepoint.set()
+            try:
+                await handler(conn, event)
+                return True
+            except INFRASTRUCTURE_ERRORS as exc:
+                EVENTS_HANDLED.labels(self.name, event.type, "infrastructure_error").inc()
+                log.warning("event.infrastructure_error", error=repr(exc), type=event.type)
+                await asyncio.sleep(self._retry.backoff_max_s)
+                raise  # nack: the batch is redelivered, nothing is lost
+            except Exception as exc:
+                await savepoint.rollback()
+                if isinstance(exc, InvalidEventError):
+                    reason, detail = exc.reason, str(exc)
+                elif attempt < self._retry.max_attempts:
+                    EVENTS_HANDLED.labels(self.name, event.type, "retried").inc()
+                    log.info("event.retry", type=event.type, attempt=attempt, error=repr(exc))
+                    await asyncio.sleep(self._retry.delay(attempt))
+                    continue
+                else:
+                    reason = HANDLER_FAILED
+                    detail = f"{type(exc).__name__}: {exc} (after {attempt} attempts)"
+                dead.append((record, reason, detail))
+                return False
+
+    def _duplicate(self, event: Envelope, record: Any) -> None:
         self.duplicates += 1
-        log.info(
-            "inbox.duplicate",
-            consumer=self.name,
-            event_id=str(event.event_id),
-            type=event.type,
-            topic=record.topic,
-            offset=record.offset,
-        )
-        return "duplicate"
+        EVENTS_HANDLED.labels(self.name, event.type, "duplicate").inc()
+        where = {"topic": record.topic, "offset": record.offset}
+        log.info("inbox.duplicate", consumer=self.name, event_id=str(event.event_id), **where)
 
     async def _dead_letter(self, record: Any, reason: str, detail: str) -> None:
         """Copy the record to its DLQ once, even if its batch is redelivered afterwards.
@@ -219,13 +235,13 @@ class InboxConsumer:
         try:
             async with self._pool.acquire() as conn, conn.transaction():
                 if not await first_dead_letter(conn, self.name, record, reason, detail):
+                    where = {"partition": record.partition, "offset": record.offset}
                     log.info(
                         "event.dead_letter_duplicate",
                         consumer=self.name,
                         reason=reason,
                         topic=record.topic,
-                        partition=record.partition,
-                        offset=record.offset,
+                        **where,
                     )
                     return
                 await self._dead_letters.send(record, reason, detail)
@@ -239,12 +255,3 @@ class InboxConsumer:
             )
             raise  # nack: the batch is redelivered until the DLQ takes the record
         self._crash.hit("consumer.after_dead_letter")
-
-    async def _run_once(self, handler: Handler, event: Envelope, record: Any) -> bool:
-        async with self._pool.acquire() as conn, conn.transaction():
-            fresh = await record_once(
-                conn, self.name, event, record.topic, record.partition, record.offset
-            )
-            if fresh:
-                await handler(conn, event)
-            return fresh

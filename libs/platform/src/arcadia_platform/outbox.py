@@ -45,11 +45,13 @@ DEFAULT_MAX_REQUEST_BYTES = 1_048_576
 RECORD_HEADROOM_BYTES = 4_096
 
 # Unsent rows that are not parked and not behind a parked row of their (topic, key). A row with
-# no key has no order to keep, so nothing waits behind it.
+# no key has no order to keep, so nothing waits behind it. The relay's turn (the advisory lock)
+# is taken in the same round trip, once (an init plan): no rows if another relay holds it.
 READY_ROWS = """
+WITH turn AS (SELECT pg_try_advisory_xact_lock($2) AS ours)
 SELECT o.id, o.topic, o.key, o.value, o.headers::text AS headers
   FROM outbox o
- WHERE o.sent_at IS NULL AND o.parked_at IS NULL
+ WHERE (SELECT ours FROM turn) AND o.sent_at IS NULL AND o.parked_at IS NULL
    AND NOT EXISTS (
         SELECT 1 FROM outbox p
          WHERE p.parked_at IS NOT NULL AND p.sent_at IS NULL
@@ -170,9 +172,7 @@ class OutboxRelay:
         """Publish one batch; returns how many rows it settled (sent or parked), 0 if another
         relay holds the turn. `RelayTransientError` after committing what did settle."""
         async with self._pool.acquire() as conn, conn.transaction():
-            if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", RELAY_LOCK_KEY):
-                return 0
-            rows = await conn.fetch(READY_ROWS, self._batch_size)
+            rows = await conn.fetch(READY_ROWS, self._batch_size, RELAY_LOCK_KEY)
             if not rows:
                 return 0
             outcome = await self._send(rows)

@@ -36,8 +36,10 @@ class ProvisionerSettings(ServiceSettings):
     # Durable jobs against the provider.
     job_concurrency: int = 32
     """Provider jobs one instance runs at once."""
-    job_poll_interval_s: float = 0.1
-    """How often the job worker looks for due jobs when nothing woke it (seconds)."""
+    job_poll_interval_s: float = 1.0
+    """Safety-net poll of the job worker (seconds). It is woken when this process schedules or
+    finishes a job, and by a timer when a delayed job (a retry, a wait) falls due; this poll only
+    catches jobs another instance scheduled while this one was idle."""
     jobs_retention_s: float = Field(default=7 * 24 * 3600.0, ge=0)
     """How long a finished provider job is kept (seconds) before the retention purge removes it;
     the saga's own record (`provisionings`) stays.

@@ -55,25 +55,32 @@ class JobWorker:
         try:
             while True:
                 self._wakeup.clear()
-                await self._start_due_jobs()
+                wait_s = await self._start_due_jobs()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wakeup.wait(), self._settings.job_poll_interval_s)
+                    await asyncio.wait_for(self._wakeup.wait(), wait_s)
         finally:
             for task in self._running.values():
                 task.cancel()
 
-    async def _start_due_jobs(self) -> None:
+    async def _start_due_jobs(self) -> float:
+        """Start what is due; returns how long to sleep unless woken: until the next job that
+        is not due yet (a retry's backoff, the wait for a droplet), at most the slow poll."""
+        poll_s = self._settings.job_poll_interval_s
         free = self._settings.job_concurrency - len(self._running)
         if free <= 0:
-            return
+            return poll_s  # a finished job wakes the loop
         async with self._pool.acquire() as conn:
             due = await repo.due_jobs(conn, free, list(self._running))
+            next_in = None if len(due) >= free else await repo.next_job_in(conn)
         for job in due:
             if job.saga_id in self._running:
                 continue
             task = asyncio.create_task(self._run_saga(job.id, job.saga_id))
             self._running[job.saga_id] = task
             task.add_done_callback(functools.partial(self._job_done, job.saga_id))
+        if next_in is None:
+            return poll_s
+        return min(poll_s, max(next_in, 0.001))
 
     def _job_done(self, saga_id: UUID, _: asyncio.Task[None]) -> None:
         self._running.pop(saga_id, None)

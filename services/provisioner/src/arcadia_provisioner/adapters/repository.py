@@ -197,6 +197,16 @@ async def due_jobs(conn: Connection, limit: int, exclude: list[UUID]) -> list[Du
     return [DueJob(row["id"], row["saga_id"]) for row in rows]
 
 
+async def next_job_in(conn: Connection) -> float | None:
+    """Seconds until the earliest unfinished job that is not due yet falls due; None if none.
+    (Jobs due already are either being started or held by another worker's saga lock.)"""
+    seconds: float | None = await conn.fetchval(
+        "SELECT EXTRACT(EPOCH FROM min(run_at) - now())::float8 FROM jobs"
+        " WHERE done_at IS NULL AND run_at > now()"
+    )
+    return seconds
+
+
 async def try_lock_saga(conn: Connection, saga_id: UUID) -> bool:
     """Take the saga's session advisory lock if free (released at once if the process dies)."""
     return bool(await conn.fetchval("SELECT pg_try_advisory_lock($1)", saga_lock_key(saga_id)))
