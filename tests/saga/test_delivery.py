@@ -33,7 +33,13 @@ HAPPY_OUTBOX = {
         "DeploymentStateChanged",
         "DeploymentActivated",
     ],
-    "billing": ["SubscriptionReserved", "SubscriptionActivated"],
+    # Each fact about a subscription carries its whole view for the gateway's read model.
+    "billing": [
+        "SubscriptionReserved",
+        "SubscriptionChanged",
+        "SubscriptionActivated",
+        "SubscriptionChanged",
+    ],
     "provisioner": ["DropletCreated", "DropletActive", "DnsPointed"],
     "inventory": ["ResourceRegistered", "ResourceLinked"],
 }
