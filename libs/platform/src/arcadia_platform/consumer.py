@@ -223,7 +223,8 @@ class InboxConsumer:
         self.duplicates += 1
         EVENTS_HANDLED.labels(self.name, event.type, "duplicate").inc()
         where = {"topic": record.topic, "offset": record.offset}
-        log.info("inbox.duplicate", consumer=self.name, event_id=str(event.event_id), **where)
+        with event_context(event):
+            log.info("inbox.duplicate", consumer=self.name, event_id=str(event.event_id), **where)
 
     async def _dead_letter(self, record: Any, reason: str, detail: str) -> None:
         """Copy the record to its DLQ once, even if its batch is redelivered afterwards.
