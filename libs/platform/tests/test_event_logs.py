@@ -90,6 +90,9 @@ async def test_every_line_of_a_handling_carries_the_events_ids(
     pool: asyncpg.Pool, capsys: pytest.CaptureFixture[str], trace: None
 ) -> None:
     configure_logging("INFO", json=True, service="billing")
+    # Loggers must not cache capsys's stdout: once this test ends that file is closed, and a
+    # module's logger cached here would fail every later test that logs through it.
+    structlog.configure(cache_logger_on_first_use=False)
     routes = Routes()
     routes.on(topics.PAYMENTS, PaymentFailed, noisy_handler)
     consumer = InboxConsumer(
