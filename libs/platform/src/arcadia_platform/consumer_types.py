@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+import asyncpg
+
 from arcadia_contracts import Envelope, Event
 from arcadia_platform.backoff import Backoff
 from arcadia_platform.db import DATABASE_UNAVAILABLE, Connection
@@ -13,7 +15,17 @@ Handler = Callable[[Connection, Envelope], Awaitable[None]]
 # Not the message's fault: also a server restarting after a crash ("the database system is
 # starting up", 57P03) or shutting down (57P01/57P02), and a pool acquire timeout. Dead-lettering
 # those lost every event that arrived during crash recovery (found by the chaos tests).
-INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = DATABASE_UNAVAILABLE
+#
+# A deadlock or a serialization failure is not the message's fault either. Since a consumed chunk
+# is one transaction (up to EVENTS_PER_TRANSACTION events), it holds the row locks of every event
+# applied so far: retrying one event under its savepoint keeps those and can deadlock again (two
+# instances did, in the scale-out chaos test). Rolling the whole chunk back releases them, and the
+# redelivered batch is applied again.
+INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
+    *DATABASE_UNAVAILABLE,
+    asyncpg.DeadlockDetectedError,
+    asyncpg.SerializationError,
+)
 HANDLER_FAILED = "handler_failed"
 INVALID_EVENT = "invalid_event"
 
