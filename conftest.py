@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-pytest_plugins = ["arcadia_testing.plugin", "arcadia_testing.browser"]
+pytest_plugins = [
+    "arcadia_testing.plugin",
+    "arcadia_testing.browser",
+    "arcadia_testing.hang_report",
+]
 
 # Fixtures that reach Kafka or PostgreSQL, or start service processes that do. Every other
 # fixture (cloudsim on a loopback port, fakes, clocks, tmp paths) is fine in a unit test.

@@ -23,11 +23,25 @@ SAGAS = 110
 UNKNOWN_PLAN = 5
 # Generous: a fault, the restart and the catch-up of 100 sagas on a loaded 2-core machine.
 SETTLE_TIMEOUT_S = 300
-# Seed 1: the fault hits ~1.4 s after the last POST and a kill lasts ~4.9 s; seed 2: ~0.2 s
-# after, ~2.3 s (how long a frozen database stays frozen and which service dies vary too).
+# The seed picks how many sagas have ended when the fault hits (0 to a third of them), how long
+# it lasts, how long a frozen database stays frozen and which service dies.
 SEEDS = [1, 2]
 
 Fault = Callable[[random.Random, ChaosReport], Awaitable[None]]
+FAULT_MOMENT_TIMEOUT_S = 30.0
+
+
+async def fault_moment(stack: Stack, saga_ids: list[str], *, ended_target: int) -> int | None:
+    """Wait until `ended_target` sagas have ended (seeded: when in the sagas' progress the fault
+    hits), and return how many are still open. Tied to progress, not to a fixed delay: a faster
+    platform would otherwise finish most sagas before a late fault and leave nothing to test."""
+    deadline = time.monotonic() + FAULT_MOMENT_TIMEOUT_S
+    while True:
+        in_flight = await open_sagas(stack, saga_ids)
+        ended = len(saga_ids) - (in_flight if in_flight is not None else len(saga_ids))
+        if ended >= ended_target or time.monotonic() > deadline:
+            return in_flight
+        await asyncio.sleep(0.05)
 
 
 @pytest.fixture(scope="module")
@@ -55,8 +69,7 @@ async def run_scenario(stack: Stack, scenario: str, seed: int, fault: Fault) -> 
         await stack.sim_fault(client, "records.create", 422, count=refused_dns)
     saga_ids, resent = await start_sagas(stack, SAGAS, unknown_plan=UNKNOWN_PLAN)
     report.faults.append(f"{resent} POSTs sent again")
-    await asyncio.sleep(rng.uniform(0.0, 2.5))  # when the fault hits (seeded)
-    in_flight = await open_sagas(stack, saga_ids)
+    in_flight = await fault_moment(stack, saga_ids, ended_target=rng.randint(0, SAGAS // 3))
     report.faults.append(f"{in_flight} sagas open when the fault hit")
     report.faults.append(f"{UNKNOWN_PLAN} unknown plans, {refused_dns} DNS creates refused")
     # The fault must hit a busy system, or the scenario proves nothing.

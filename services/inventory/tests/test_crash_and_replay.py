@@ -28,6 +28,7 @@ from services.inventory.tests.support import (
 
 pytestmark = pytest.mark.integration
 CONSUMER = "inventory"
+KAFKA_CALL_TIMEOUT_S = 30.0
 
 
 async def test_a_kill_9_right_after_the_registration_commits_registers_once(
@@ -117,7 +118,8 @@ async def committed_offsets(infra: Infra, names: TopicNames) -> int:
     admin = AIOKafkaAdminClient(bootstrap_servers=infra.kafka)
     await admin.start()
     try:
-        offsets = await admin.list_consumer_group_offsets(names.group(CONSUMER))
+        async with asyncio.timeout(KAFKA_CALL_TIMEOUT_S):  # fails with a name instead of hanging
+            offsets = await admin.list_consumer_group_offsets(names.group(CONSUMER))
     finally:
         await admin.close()
     return sum(max(meta.offset, 0) for meta in offsets.values())
@@ -131,6 +133,7 @@ async def rewind(infra: Infra, names: TopicNames) -> None:
     await consumer.start()
     try:
         consumer.assign(partitions(names))
-        await consumer.commit({tp: 0 for tp in partitions(names)})
+        async with asyncio.timeout(KAFKA_CALL_TIMEOUT_S):
+            await consumer.commit({tp: 0 for tp in partitions(names)})
     finally:
         await consumer.stop()

@@ -27,7 +27,7 @@ from arcadia_platform.metrics import ScrapeHook, refresh_consumer_lag, refresh_o
 from arcadia_platform.outbox import Outbox, OutboxRelay
 from arcadia_platform.retention import Purge, Retention
 from arcadia_platform.settings import ServiceSettings
-from arcadia_platform.supervise import supervise
+from arcadia_platform.supervise import STOP_STEP_TIMEOUT_S, bounded, supervise, task_names
 from arcadia_platform.topicnames import TopicNames
 
 log = get_logger(__name__)
@@ -166,19 +166,22 @@ class ServiceRuntime:
             hook()
 
     async def stop(self) -> None:
+        """Every step is bounded: a process asked to stop must end, even when a client library
+        waits for a broker or a connection that never answers (then the step is logged)."""
         if self._broker is not None:
-            await self._broker.stop()
+            await bounded("consumers", self._broker.stop(), STOP_STEP_TIMEOUT_S * 2)
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if self._tasks:
+            _, pending = await asyncio.wait(self._tasks, timeout=STOP_STEP_TIMEOUT_S)
+            if pending:
+                log.error("service.stop_overran", step="loops", loops=task_names(pending))
         self._tasks.clear()
         if self._producer is not None:
-            await self._producer.stop()
+            await bounded("producer", self._producer.stop())
         for pool in (self._pool, self._events_pool):
-            if pool is not None:
-                await pool.close()
+            if pool is not None and not await bounded("pool", pool.close()):
+                pool.terminate()
         log.info("service.stopped")
 
     @contextlib.asynccontextmanager

@@ -1,4 +1,5 @@
-"""The supervisor of a service's background loops (relay, consumers, timers, purges)."""
+"""The supervisor of a service's background loops (relay, consumers, timers, purges), and the
+bounds on stopping them."""
 
 from __future__ import annotations
 
@@ -36,3 +37,23 @@ async def supervise(name: str, loop: Callable[[], Coroutine[Any, Any, None]]) ->
             )
             await asyncio.sleep(pause)
             pause = min(pause * 2, SUPERVISE_BACKOFF_MAX_S)
+
+
+STOP_STEP_TIMEOUT_S = 10.0
+
+
+async def bounded(
+    step: str, work: Coroutine[Any, Any, Any], timeout_s: float = STOP_STEP_TIMEOUT_S
+) -> bool:
+    """Whether `work` finished within `timeout_s`; if not, it is cancelled and logged."""
+    try:
+        async with asyncio.timeout(timeout_s):
+            await work
+    except TimeoutError:
+        log.error("service.stop_overran", step=step, timeout_s=timeout_s)
+        return False
+    return True
+
+
+def task_names(tasks: set[asyncio.Task[Any]]) -> list[str]:
+    return sorted(task.get_name() for task in tasks)
