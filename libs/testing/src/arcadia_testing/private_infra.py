@@ -150,9 +150,16 @@ class PrivateInfra:
     def freeze_postgres(self) -> None:
         pids = self.postgres_pids()
         assert pids, "PostgreSQL is not running"
-        for pid in pids:
-            os.kill(pid, signal.SIGSTOP)
-        self._frozen = pids
+        self._frozen = []
+        # The postmaster first (it forks no more), then its children; a backend forked before it
+        # stopped shows up in the next listing. One that exits in between is simply gone (a
+        # failed kill here once left the whole chaos module with a half-frozen server).
+        while pids:
+            for pid in pids:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGSTOP)
+            self._frozen.extend(pids)
+            pids = [pid for pid in self.postgres_pids() if pid not in self._frozen]
 
     def thaw_postgres(self) -> None:
         for pid in self._frozen:
