@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,7 +18,7 @@ from litestar import Litestar
 from arcadia_contracts import Envelope, Event, decode, encode, envelope, topics
 from arcadia_platform.runtime import ServiceRuntime
 from arcadia_platform.topicnames import TopicNames
-from arcadia_testing.plugin import eventually, read_topic
+from arcadia_testing.plugin import SEND_TIMEOUT_S, eventually, read_topic
 
 API = "/internal/v1"
 # The gateway's read-model feed (issue 13): a whole view after each change, not a saga fact.
@@ -96,7 +97,8 @@ class BillingStack:
         """As the owning service would: on the namespaced topic, key = deployment id."""
         for e in events:
             key = e.key or e.tenant_id.encode()
-            await self.producer.send_and_wait(self.names.physical(topic), encode(e), key=key)
+            async with asyncio.timeout(SEND_TIMEOUT_S):
+                await self.producer.send_and_wait(self.names.physical(topic), encode(e), key=key)
 
     async def handled(self, *events: Envelope) -> None:
         """Wait until billing's inbox has recorded every one of `events`."""

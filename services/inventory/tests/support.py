@@ -27,7 +27,14 @@ from arcadia_inventory.config import InventorySettings
 from arcadia_platform.runtime import ServiceRuntime
 from arcadia_platform.topicnames import TopicNames
 from arcadia_platform.topics_admin import ensure_topics
-from arcadia_testing.plugin import SERVICE_CREDENTIAL, Infra, eventually, read_topic, unique
+from arcadia_testing.plugin import (
+    SEND_TIMEOUT_S,
+    SERVICE_CREDENTIAL,
+    Infra,
+    eventually,
+    read_topic,
+    unique,
+)
 
 _droplet_ids = itertools.count(random.randint(10**8, 9 * 10**8))
 PRODUCER_OF = {
@@ -132,9 +139,10 @@ class Observer:
     async def publish(self, topic: str, *events: Envelope) -> None:
         for event in events:
             self.injected.add(event.event_id)
-            await self.producer.send_and_wait(
-                self.names.physical(topic), key=event.key, value=encode(event)
-            )
+            async with asyncio.timeout(SEND_TIMEOUT_S):
+                await self.producer.send_and_wait(
+                    self.names.physical(topic), key=event.key, value=encode(event)
+                )
 
     async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
         conn = await asyncpg.connect(self.database_url)

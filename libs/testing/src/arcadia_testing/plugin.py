@@ -37,6 +37,9 @@ ROOT = Path(__file__).resolve().parents[4]
 # What the operators' CLI sends on the internal APIs of a development service (every service the
 # tests start runs with ARCADIA_ENV=development and the built-in service secrets).
 SERVICE_CREDENTIAL = service_headers("ops", DEV_SERVICE_SECRET)
+# A test's own produce is bounded: aiokafka's sender task can die on a fatal produce error, and
+# its producer then takes sends that never complete. A named failure beats pytest's 300 s timeout.
+SEND_TIMEOUT_S = 30.0
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -94,6 +97,11 @@ async def namespace(infra: Infra) -> str:
 
 async def read_topic(bootstrap: str, topic: str, *, timeout_s: float = 10.0) -> list[Any]:
     """Every record now in `topic`, read without a consumer group (offsets untouched)."""
+    async with asyncio.timeout(timeout_s + SEND_TIMEOUT_S):  # the client's calls are bounded too
+        return await _read_topic(bootstrap, topic, timeout_s)
+
+
+async def _read_topic(bootstrap: str, topic: str, timeout_s: float) -> list[Any]:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
@@ -210,7 +218,8 @@ async def publish(bootstrap: str, topic: str, *events: Envelope) -> None:
     await producer.start()
     try:
         for event in events:
-            await producer.send_and_wait(topic, value=encode(event), key=event.key)
+            async with asyncio.timeout(SEND_TIMEOUT_S):  # see SEND_TIMEOUT_S
+                await producer.send_and_wait(topic, value=encode(event), key=event.key)
     finally:
         await producer.stop()
 
