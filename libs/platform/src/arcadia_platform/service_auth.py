@@ -99,7 +99,11 @@ class ServiceAuth:
         matches = hmac.compare_digest(expected or b"\x00" * 32, secret.encode())
         return name if expected is not None and matches else None
 
-    def guard(self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    # Guards are async on purpose: Litestar runs a sync guard in a worker thread, which cost more
+    # than the whole of a /health answer (measured: see docs/benchmarks.md).
+    async def guard(
+        self, connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+    ) -> None:
         if not connection.scope["path"].startswith(INTERNAL_PREFIX):
             return
         caller = self.caller(connection.headers.get(HEADER))

@@ -42,7 +42,7 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
         return AuthenticationResult(user=principal, auth=token)
 
 
-def operator_only(
+async def operator_only(
     connection: ASGIConnection[Any, Principal, Any, Any], _: BaseRouteHandler
 ) -> None:
     # OPTIONS skips authentication (CORS preflight; it only lists methods), so there is no

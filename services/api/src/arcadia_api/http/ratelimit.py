@@ -63,7 +63,7 @@ class TenantWriteLimit:
     def __init__(self, buckets: TokenBuckets) -> None:
         self._buckets = buckets
 
-    def __call__(
+    async def __call__(  # async: Litestar would run a sync guard in a worker thread
         self, connection: ASGIConnection[Any, Principal, Any, Any], _: BaseRouteHandler
     ) -> None:
         if connection.scope.get("method") not in WRITE_METHODS:
