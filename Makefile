@@ -11,7 +11,7 @@ export UV_PYTHON_DOWNLOADS := never
 # Trust the machine's certificate store (a company proxy's CA included), as pip and Maven do.
 export UV_SYSTEM_CERTS := 1
 
-.PHONY: setup uv deps infra topics browser run test test-unit lint settings-doc bench-pipeline bench-saga bench-api \
+.PHONY: setup uv deps infra topics browser run test test-unit lint settings-doc bench-pipeline bench-saga bench-api bench-asgi \
 	stop status clean
 
 setup: deps infra topics ## everything a fresh machine needs, idempotent
@@ -73,6 +73,9 @@ bench-pipeline: setup ## outbox -> Kafka -> inbox throughput and latency
 
 bench-saga: setup ## provisioning sagas/s and request-to-active latency, whole stack
 	$(UV) run --frozen python -m benchmarks.saga
+
+bench-asgi: deps ## the gateway's HTTP stack alone: CPU us/request through ASGI vs the bare app
+	$(UV) run --frozen python -m benchmarks.asgi
 
 bench-api: setup ## gateway reads (wrk, 2 threads, 64 connections) against a bare Litestar app
 	$(UV) run --frozen python -m benchmarks.api
