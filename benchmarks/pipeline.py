@@ -29,6 +29,7 @@ from arcadia_platform.topicnames import TopicNames
 from arcadia_platform.topics_admin import ensure_topics
 from arcadia_testing.harness import PROBE_TOPIC
 from arcadia_testing.plugin import ROOT, ServiceProcess, unique
+from benchmarks.report import TABLE, append_rows, today
 
 RESULTS = ROOT / "bench-results" / "pipeline.json"
 
@@ -146,6 +147,26 @@ async def run_all() -> None:
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps({"benchmark": "pipeline", "runs": runs}, indent=2) + "\n")
     print(f"written to {RESULTS.relative_to(ROOT)}")
+    append_rows(HEADING, [table_row(run) for run in runs])
+    print(f"rows appended to {TABLE.relative_to(ROOT)}")
+
+
+HEADING = "## Pipeline: outbox -> relay -> Kafka -> inbox consumer (`make bench-pipeline`)"
+
+
+def table_row(run: dict[str, Any]) -> str:
+    """| date | run | events | events/s | p50 ms | p99 ms | (the table's columns)"""
+    target = run["target_rate_per_s"]
+    latency = run["latency_ms"]
+    if target == "max":  # saturated: the latency is the queue's, not the pipeline's
+        return (
+            f"| {today()} | flat out | {run['events']:,} | {run['events_per_s']:,.0f}"
+            " | (queueing) | (queueing) |"
+        )
+    return (
+        f"| {today()} | paced at {target:,.0f}/s | {run['events']:,} | {run['events_per_s']:,.0f}"
+        f" | {latency['p50']} | {latency['p99']} |"
+    )
 
 
 if __name__ == "__main__":

@@ -1,11 +1,13 @@
 """Saga benchmark: N provisioning sagas against cloudsim (zero activation delay), whole stack.
 
-    uv run python -m benchmarks.saga [--count N] [--concurrency C] [--rate R]
+    uv run python -m benchmarks.saga [--count N] [--concurrency C] [--rate R] [--curve]
 
-Prints and writes (bench-results/saga.json) completed sagas/s and end-to-end latency p50/p99,
+Prints and writes (bench-results/saga.json) completed sagas/s and end-to-end latency p50/p90/p99,
 from the client sending POST /api/v1/deployments to the saga's completion (the transaction that
-makes the deployment `active`). Two runs by default: flat out at the given concurrency
-(throughput), then paced at half the measured rate (latency when not saturated).
+makes the deployment `active`), and appends a dated row per run to docs/benchmarks.md. Two runs by
+default: flat out at the given concurrency (throughput), then paced at half the measured rate
+(latency when not saturated). `--curve` adds runs at 20, 40, 60, 80 and 100 % of the flat-out
+rate and draws p50/p90/p99 against offered load into docs/saga-latency.png.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from arcadia_platform.settings import DEFAULT_DATABASE_URL, DEFAULT_KAFKA
 from arcadia_testing.plugin import ROOT, Infra, ServiceProcess
 from arcadia_testing.saga_driver import SagaDriver, SagaRun
 from arcadia_testing.stack import drop_stack, start_stack
+from benchmarks.report import TABLE, append_rows, today
 
 RESULTS = ROOT / "bench-results" / "saga.json"
 QUIET = {"ARCADIA_ALL_LOG_LEVEL": "WARNING"}
@@ -49,6 +52,7 @@ def summarise(runs: list[SagaRun], concurrency: int, rate: float) -> dict[str, A
         "completed_per_s": round(len(done) / elapsed, 1),
         "latency_ms": {
             "p50": round(percentile(latencies, 0.5), 1),
+            "p90": round(percentile(latencies, 0.9), 1),
             "p99": round(percentile(latencies, 0.99), 1),
             "max": round(max(latencies), 1),
             "mean": round(statistics.fmean(latencies), 1),
@@ -74,7 +78,13 @@ async def transactions(databases: dict[str, str]) -> dict[str, int]:
     return totals
 
 
-async def run_all(count: int, concurrency: int, rate: float | None) -> list[dict[str, Any]]:
+CURVE_SHARES = (0.2, 0.4, 0.6, 0.8, 1.0)  # of the flat-out rate
+CURVE_SECONDS = 10  # of offered load per point
+
+
+async def run_all(
+    count: int, concurrency: int, rate: float | None, curve: bool = False
+) -> list[dict[str, Any]]:
     infra = Infra(kafka=DEFAULT_KAFKA, database_server=DEFAULT_DATABASE_URL)
     results = []
     with tempfile.TemporaryDirectory() as logs:
@@ -103,6 +113,14 @@ async def run_all(count: int, concurrency: int, rate: float | None) -> list[dict
                 )
                 results.append(summarise(runs, concurrency, round(half, 1)))
                 print(json.dumps(results[-1]), flush=True)
+            if curve:
+                flat_out = max(1.0, results[0]["completed_per_s"])
+                for share in CURVE_SHARES:
+                    offered = round(flat_out * share, 1)
+                    n = max(10, int(offered * CURVE_SECONDS))
+                    runs = await SagaDriver(stack, concurrency=concurrency, rate=offered).run(n)
+                    results.append(summarise(runs, concurrency, offered) | {"curve": share})
+                    print(json.dumps(results[-1]), flush=True)
         finally:
             await drop_stack(infra, stack)
     return results
@@ -113,13 +131,58 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=500)
     parser.add_argument("--concurrency", type=int, default=100)
     parser.add_argument("--rate", type=float, default=None, help="sagas/s; 0 = flat out")
+    parser.add_argument("--curve", action="store_true", help="latency against offered load")
+    parser.add_argument("--note", default="", help="for the docs/benchmarks.md rows")
     args = parser.parse_args()
     subprocess.run([sys.executable, str(ROOT / "infra" / "stack.py"), "up"], check=True)
     subprocess.run([sys.executable, "-m", "arcadia_platform.topics_admin"], check=True)
-    results = asyncio.run(run_all(args.count, args.concurrency, args.rate))
+    results = asyncio.run(run_all(args.count, args.concurrency, args.rate, args.curve))
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps({"benchmark": "saga", "runs": results}, indent=2) + "\n")
     print(f"written to {RESULTS.relative_to(ROOT)}")
+    append_rows(HEADING, [table_row(r, args.note) for r in results])
+    print(f"rows appended to {TABLE.relative_to(ROOT)}")
+    curve = [r for r in results if "curve" in r]
+    if curve:
+        draw_curve(curve, CURVE_PNG)
+        print(f"drawn: {CURVE_PNG.relative_to(ROOT)}")
+
+
+HEADING = "## Provisioning saga, whole stack against cloudsim (`make bench-saga`)"
+CURVE_PNG = ROOT / "docs" / "saga-latency.png"
+
+
+def table_row(run: dict[str, Any], note: str) -> str:
+    """| date | run | sagas | completed/s | p50 ms | p99 ms | (the table's columns)"""
+    target = run["target_rate_per_s"]
+    what = (
+        f"flat out, concurrency {run['concurrency']}" if target == "max" else f"paced at {target}/s"
+    )
+    latency = run["latency_ms"]
+    p50, p99 = ("(queueing)", "(queueing)") if target == "max" else (latency["p50"], latency["p99"])
+    label = f"{what}{', ' + note if note else ''}"
+    return f"| {today()} | {label} | {run['sagas']} | {run['completed_per_s']} | {p50} | {p99} |"
+
+
+def draw_curve(runs: list[dict[str, Any]], path: Path) -> None:
+    """p50/p90/p99 latency against the offered rate, one line each."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display
+    import matplotlib.pyplot as plt
+
+    offered = [r["target_rate_per_s"] for r in runs]
+    figure, axes = plt.subplots(figsize=(7, 4.2), dpi=110)
+    for key in ("p50", "p90", "p99"):
+        axes.plot(offered, [r["latency_ms"][key] for r in runs], marker="o", label=key)
+    axes.set_xlabel("offered load (sagas/s)")
+    axes.set_ylabel("POST to active (ms)")
+    axes.set_title(f"Provisioning saga latency against offered load ({today()})")
+    axes.grid(alpha=0.3)
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
 
 
 if __name__ == "__main__":
