@@ -29,6 +29,7 @@ from arcadia_testing.plugin import ROOT, Infra, ServiceProcess
 from arcadia_testing.saga_driver import SagaDriver, SagaRun
 from arcadia_testing.stack import drop_stack, start_stack
 from benchmarks.report import TABLE, append_rows, today
+from benchmarks.seed import clone_database
 
 RESULTS = ROOT / "bench-results" / "saga.json"
 QUIET = {"ARCADIA_ALL_LOG_LEVEL": "WARNING"}
@@ -78,12 +79,48 @@ async def transactions(databases: dict[str, str]) -> dict[str, int]:
     return totals
 
 
+async def seeded_runs(
+    stack: Any, deployments: int, concurrency: int, count: int, empty: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Grow every database to `deployments` deployments (benchmarks/seed.py), then the same flat-out
+    and half-rate runs as on the empty platform, each with its ratio to the empty one."""
+    conn = await asyncpg.connect(stack.databases["api"])
+    try:
+        existing = int(await conn.fetchval("SELECT count(*) FROM deployments"))
+    finally:
+        await conn.close()
+    copies = max(0, -(-deployments // existing) - 1)
+    for service, url in stack.databases.items():
+        inserted = await clone_database(url, copies)
+        print(f"seeded {service}: {sum(inserted.values()):,} rows ({copies} copies)", flush=True)
+    runs = []
+    for base in empty:
+        target = 0.0 if base["target_rate_per_s"] == "max" else float(base["target_rate_per_s"])
+        n = count if target == 0 else min(count, int(target * 10))
+        sagas = await SagaDriver(stack, concurrency=concurrency, rate=target).run(n)
+        run = summarise(sagas, concurrency, target) | {
+            "seeded_deployments": existing * (copies + 1)
+        }
+        run["vs_empty"] = {
+            "completed_per_s": round(run["completed_per_s"] / base["completed_per_s"], 3),
+            "p99": round(run["latency_ms"]["p99"] / base["latency_ms"]["p99"], 3),
+        }
+        print(json.dumps(run), flush=True)
+        runs.append(run)
+    return runs
+
+
 CURVE_SHARES = (0.2, 0.4, 0.6, 0.8, 1.0)  # of the flat-out rate
 CURVE_SECONDS = 10  # of offered load per point
 
 
 async def run_all(
-    count: int, concurrency: int, rate: float | None, curve: bool = False
+    count: int,
+    concurrency: int,
+    rate: float | None,
+    curve: bool = False,
+    seed: int = 0,
+    instances: int = 1,
 ) -> list[dict[str, Any]]:
     infra = Infra(kafka=DEFAULT_KAFKA, database_server=DEFAULT_DATABASE_URL)
     results = []
@@ -92,7 +129,7 @@ async def run_all(
         def make(args: list[str], env: dict[str, str], name: str) -> ServiceProcess:
             return ServiceProcess(args, env, Path(logs) / f"{name}.log")
 
-        stack = await start_stack(infra, make, env=QUIET)
+        stack = await start_stack(infra, make, env=QUIET, instances=instances)
         try:
             await SagaDriver(stack, concurrency=10).run(20)  # warm-up: groups, pools, JIT-less
             rates = [rate] if rate is not None else [0.0]
@@ -113,6 +150,8 @@ async def run_all(
                 )
                 results.append(summarise(runs, concurrency, round(half, 1)))
                 print(json.dumps(results[-1]), flush=True)
+            if seed:
+                results.extend(await seeded_runs(stack, seed, concurrency, count, results[:2]))
             if curve:
                 flat_out = max(1.0, results[0]["completed_per_s"])
                 for share in CURVE_SHARES:
@@ -133,14 +172,24 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=None, help="sagas/s; 0 = flat out")
     parser.add_argument("--curve", action="store_true", help="latency against offered load")
     parser.add_argument("--note", default="", help="for the docs/benchmarks.md rows")
+    parser.add_argument(
+        "--seed", type=int, default=0, help="then grow to N deployments and measure again"
+    )
+    parser.add_argument("--instances", type=int, default=1, help="processes of each service")
     args = parser.parse_args()
     subprocess.run([sys.executable, str(ROOT / "infra" / "stack.py"), "up"], check=True)
     subprocess.run([sys.executable, "-m", "arcadia_platform.topics_admin"], check=True)
-    results = asyncio.run(run_all(args.count, args.concurrency, args.rate, args.curve))
+    results = asyncio.run(
+        run_all(args.count, args.concurrency, args.rate, args.curve, args.seed, args.instances)
+    )
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps({"benchmark": "saga", "runs": results}, indent=2) + "\n")
     print(f"written to {RESULTS.relative_to(ROOT)}")
-    append_rows(HEADING, [table_row(r, args.note) for r in results])
+    note = ", ".join(
+        [*([f"{args.instances} instances of each service"] if args.instances > 1 else []),
+         *([args.note] if args.note else [])]
+    )  # fmt: skip
+    append_rows(HEADING, [table_row(r, note) for r in results])
     print(f"rows appended to {TABLE.relative_to(ROOT)}")
     curve = [r for r in results if "curve" in r]
     if curve:
@@ -160,6 +209,9 @@ def table_row(run: dict[str, Any], note: str) -> str:
     )
     latency = run["latency_ms"]
     p50, p99 = ("(queueing)", "(queueing)") if target == "max" else (latency["p50"], latency["p99"])
+    if "seeded_deployments" in run:
+        ratio = run["vs_empty"]["completed_per_s" if target == "max" else "p99"]
+        what += f", {run['seeded_deployments']:,} deployments seeded ({ratio:.0%} of empty)"
     label = f"{what}{', ' + note if note else ''}"
     return f"| {today()} | {label} | {run['sagas']} | {run['completed_per_s']} | {p50} | {p99} |"
 
