@@ -110,9 +110,7 @@ async def test_a_burst_completes_or_is_refused_up_front_within_the_tokens_limit(
     assert len(ended) == len(admitted)
     failed = [r for r in ended if r["status"] != "completed"]
     assert failed == [], failed  # none aborted: not for a deadline, not for a 429
-    active = await stack.rows(
-        "api", "SELECT count(*) AS n FROM deployments WHERE state = 'active'"
-    )
+    active = await stack.rows("api", "SELECT count(*) AS n FROM deployments WHERE state = 'active'")
     assert active[0]["n"] == len(admitted)
 
     async with httpx.AsyncClient(timeout=60) as client:
