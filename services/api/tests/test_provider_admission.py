@@ -43,6 +43,18 @@ async def test_admits_what_the_budget_serves_within_the_wait_and_refuses_the_res
     # The 4th would end at ~40 s, 5 s past the admitted wait: retry when that much has drained.
     assert problem.headers == {"Retry-After": "5"}
 
+    async def drained(seconds: float) -> None:  # the queue as it will be `seconds` from now
+        await pool.execute(
+            "UPDATE provider_admission SET tat = tat - make_interval(secs => $1)", seconds
+        )
+
+    async with pool.acquire() as conn:
+        await drained(4.0)
+        with pytest.raises(ProviderBudgetFullError):  # not yet
+            await admission.admit(conn)
+        await drained(1.0)
+        await admission.admit(conn)  # after Retry-After: admitted
+
 
 async def test_a_rolled_back_create_takes_nothing(pool: asyncpg.Pool) -> None:
     admission = ProviderAdmission(cost_s=10.0, max_wait_s=15.0)
