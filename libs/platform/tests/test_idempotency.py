@@ -154,3 +154,25 @@ async def test_a_refusal_is_stored_and_replayed_but_a_failure_is_not() -> None:
     assert replayed.headers[REPLAYED_HEADER] == "true"
     assert ("acme", "k2") not in h.answers
     assert h.runs == 2
+
+
+async def test_a_429_is_transient_never_stored_so_a_retry_runs_again() -> None:
+    h = Harness()
+    busy = True
+
+    async def maybe_busy(conn: Connection) -> Body:
+        h.runs += 1
+        if busy:
+            raise ProblemError(429, "later", slug="provider-budget", headers={"Retry-After": "3"})
+        return Body(name="x")
+
+    with pytest.raises(ProblemError) as refused:
+        await h.post("k1").answer(201, Body(name="x"), maybe_busy)
+    assert refused.value.headers == {"Retry-After": "3"}  # answered as raised, with its header
+    assert ("acme", "k1") not in h.answers
+    busy = False
+    retried = await h.post("k1").answer(201, Body(name="x"), maybe_busy)
+
+    assert retried.status_code == 201
+    assert REPLAYED_HEADER not in retried.headers
+    assert h.runs == 2

@@ -20,10 +20,13 @@ def test_settings_come_from_the_environment() -> None:
             "ARCADIA_CLOUDSIM_PORT": "9000",
             "ARCADIA_CLOUDSIM_ACTIVATION_DELAY_MS": "250",
             "ARCADIA_CLOUDSIM_TOKEN": "secret",
+            "ARCADIA_CLOUDSIM_REQUESTS_PER_MINUTE": "250",
         }
     )
 
-    assert config == SimConfig(host="0.0.0.0", port=9000, activation_delay_ms=250, token="secret")
+    assert config == SimConfig(
+        host="0.0.0.0", port=9000, activation_delay_ms=250, token="secret", requests_per_minute=250
+    )
     assert SimConfig.from_env({}) == SimConfig()
 
 

@@ -184,7 +184,8 @@ class Idempotency:
                 done = await work(conn)
         except Exception as exc:
             refused = self.refusal(exc, path)
-            if refused is None:
+            # A 429 is transient (try again later): never stored, or the key would replay it.
+            if refused is None or refused.status_code == 429:
                 raise
             done = refused
         answer = StoredAnswer(request_print, done.status_code, done.media_type, done.body)

@@ -79,6 +79,8 @@ async def start_gateway(
         "ARCADIA_API_INVENTORY_URL": inventory_url or closed_url(),
         "ARCADIA_API_PROVISIONER_URL": closed_url(),
         "KAFKA_BOOTSTRAP_SERVERS": kafka,
+        # No provisioner behind it: admission against the provider budget has its own tests.
+        "ARCADIA_API_PROVIDER_BUDGET_PER_MINUTE": "0",
         **(extra_env or {}),
     }
     process = make_process([sys.executable, "-m", "arcadia_api"], env, f"api-{port}")

@@ -197,8 +197,9 @@ def _service_env(service: str, stack: Stack, common: Mapping[str, str]) -> dict[
     prefix = f"ARCADIA_{service.upper()}_"
     ports = stack.ports
     service_env = {
-        # The built-in JWT and service secrets are accepted (as under `make run`).
-        "ARCADIA_ENV": "development",
+        "ARCADIA_ENV": "development",  # built-in JWT and service secrets, as under `make run`
+        "ARCADIA_PROVISIONER_DO_REQUESTS_PER_MINUTE": "0",  # no provider budget (limit and
+        "ARCADIA_API_PROVIDER_BUDGET_PER_MINUTE": "0",  # admission) unless `common` sets one
         **common,
         f"{prefix}DATABASE_URL": stack.databases[service],
         f"{prefix}TOPIC_NAMESPACE": stack.namespace,
@@ -223,7 +224,6 @@ def _service_env(service: str, stack: Stack, common: Mapping[str, str]) -> dict[
     if service in ("provisioner", "inventory"):
         service_env |= {f"{prefix}DO_BASE_URL": stack.sim}
     if service == "provisioner":
-        service_env["ARCADIA_PROVISIONER_DO_REQUESTS_PER_MINUTE"] = "0"
         service_env["ARCADIA_PROVISIONER_BASE_DOMAIN"] = BASE_DOMAIN
     return service_env
 

@@ -75,6 +75,23 @@ class ApiSettings(ServiceSettings):
     saga_tick_s: float = Field(default=0.25, gt=0)
     """How often the deadline timer looks for overdue sagas (seconds)."""
 
+    # Admission against the cloud provider's request budget (saga/admission.py).
+    provider_budget_per_minute: int = Field(default=200, ge=0)
+    """The provider requests per minute the provisioner may send, all its instances together
+    (its `do_requests_per_minute`: DigitalOcean's 250 per token less inventory's 50). The gateway
+    admits provisionings at the rate this budget serves; 0 admits everything (no client-side
+    limit, as for cloudsim in benchmarks)."""
+    provider_requests_per_saga: float = Field(default=8.0, gt=0)
+    """Provider requests one provisioning saga costs: the look-up by tag and the create, the
+    droplet polls until it is active, the record look-up and its create (5 against cloudsim,
+    where a droplet is active at once; more against a provider that takes a while to boot one:
+    measure `arcadia_provider_calls_total` per saga)."""
+    provider_admission_wait_s: float = Field(default=40.0, gt=0)
+    """The longest wait for the provider budget a new provisioning is admitted with (seconds);
+    beyond it a 429 problem with `Retry-After`. A saga meets the queue up to three times
+    (create, polls, DNS), so 40 s keeps it inside the provisioner's 60 s step deadline
+    (`step_timeout_s`), the 120 s step deadline and 300 s saga deadline here."""
+
     # The internal APIs the gateway calls over httpx, and how long one call may take. Drift
     # reads the whole cloud provider account, so it gets its own, longer budget.
     billing_url: str = "http://127.0.0.1:8001"

@@ -12,6 +12,7 @@ from arcadia_platform.http import service_app
 from arcadia_platform.retention import Purge, purge_older_than
 from arcadia_platform.runtime import ServiceRuntime
 from arcadia_provisioner.adapters.audit import provider_facts
+from arcadia_provisioner.adapters.provider_budget import SharedProviderBudget
 from arcadia_provisioner.config import ProvisionerSettings
 from arcadia_provisioner.handlers.routes import ROUTES
 from arcadia_provisioner.worker import JobWorker
@@ -22,6 +23,16 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def create_app(settings: ProvisionerSettings) -> Litestar:
     routes = Routes()
     runtime = ServiceRuntime(settings, migrations=[("provisioner", MIGRATIONS)], routes=routes)
+    budget = (
+        SharedProviderBudget(
+            lambda: runtime.pool,
+            settings.do_token,
+            requests_per_minute=settings.do_requests_per_minute,
+            burst=DigitalOceanConfig.burst,
+        )
+        if settings.do_budget_shared and settings.do_requests_per_minute
+        else None
+    )
     cloud = DigitalOceanClient(
         DigitalOceanConfig(
             base_url=settings.do_base_url,
@@ -32,7 +43,10 @@ def create_app(settings: ProvisionerSettings) -> Litestar:
             requests_per_minute=settings.do_requests_per_minute or None,
             # Creates are serialised per saga (advisory lock): no racing callers to settle.
             settle_after_create=False,
-        )
+        ),
+        # The HTTP pool, not the events pool: each running job holds an events-pool connection
+        # (its saga's lock) while it calls the provider.
+        limiter=budget,
     )
     workers: list[JobWorker] = []
 

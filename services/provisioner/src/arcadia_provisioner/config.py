@@ -28,9 +28,15 @@ class ProvisionerSettings(ServiceSettings):
     """Retries of a provider call after a 429, a 5xx or a timeout."""
     do_backoff_base_s: float = 0.25
     """First wait before such a retry (seconds); it grows exponentially, with jitter."""
-    # DigitalOcean allows 250/minute per token, shared with inventory's drift scans (same token,
-    # another process): 200 here + inventory's 50 by default; 0 turns the limit off (cloudsim).
     do_requests_per_minute: int = 200
+    """The provisioner's share of the token's provider budget (requests per minute, all instances
+    together when `do_budget_shared`). DigitalOcean allows 250/minute per token; inventory's drift
+    scans use the same token from another service (`do_requests_per_minute` there, 50), so
+    200 + 50 = 250. 0 turns the client-side limit off (cloudsim in benchmarks)."""
+    do_budget_shared: bool = True
+    """Take the budget from one row per token in this service's database (one upsert per
+    request), so that every provisioner instance together keeps to `do_requests_per_minute`;
+    false: each process keeps its own bucket (N instances send N times the share)."""
     # DNS: <slug>.<tenant>.<base_domain>
     base_domain: str = "apps.arcadia.test"
     # Durable jobs against the provider.

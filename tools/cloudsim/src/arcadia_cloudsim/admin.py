@@ -54,9 +54,17 @@ class SimAdmin:
         return state
 
     async def configure(
-        self, *, activation_delay_ms: int | None = None, default_hang_ms: int | None = None
+        self,
+        *,
+        activation_delay_ms: int | None = None,
+        default_hang_ms: int | None = None,
+        requests_per_minute: int | None = None,
     ) -> None:
-        body = {"activation_delay_ms": activation_delay_ms, "default_hang_ms": default_hang_ms}
+        body = {
+            "activation_delay_ms": activation_delay_ms,
+            "default_hang_ms": default_hang_ms,
+            "requests_per_minute": requests_per_minute,
+        }
         settings = {k: v for k, v in body.items() if v is not None}
         (await self._http.post("/_sim/config", json=settings)).raise_for_status()
 

@@ -40,7 +40,7 @@ def create_app(config: SimConfig) -> Litestar:
     api = Router(
         path="/v2",
         route_handlers=[DropletController, RecordController, get_action],
-        guards=[bearer_guard(config.token)],
+        guards=[bearer_guard(config.token, sim)],
         after_request=add_rate_headers,
     )
     return Litestar(

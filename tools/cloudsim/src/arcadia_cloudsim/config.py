@@ -27,6 +27,9 @@ class SimConfig:
     """The only bearer token accepted; empty: any token."""
     default_hang_ms: int = 30_000
     """How long a `timeout` fault hangs when the fault does not say (ms)."""
+    requests_per_minute: int = 0
+    """Per-token limit ENFORCED in any 60 s window (DigitalOcean: 250); past it a request gets a
+    429 with retry-after and counts as that token's breach (GET /_sim/state). 0: not enforced."""
     state_file: Path | None = None
     """File that keeps the account across restarts, saved after every change; empty: memory only."""
 
@@ -44,5 +47,6 @@ class SimConfig:
             activation_delay_ms=int(value("activation_delay_ms") or defaults.activation_delay_ms),
             token=value("token") or defaults.token,
             default_hang_ms=int(value("default_hang_ms") or defaults.default_hang_ms),
+            requests_per_minute=int(value("requests_per_minute") or defaults.requests_per_minute),
             state_file=Path(state_file) if (state_file := value("state_file")) else None,
         )

@@ -63,6 +63,7 @@ class ConfigBody(Struct, forbid_unknown_fields=True):
 
     activation_delay_ms: NonNegative | None = None
     default_hang_ms: NonNegative | None = None
+    requests_per_minute: NonNegative | None = None
 
 
 def decode(raw: bytes, into: type[T]) -> T:

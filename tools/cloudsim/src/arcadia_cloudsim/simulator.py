@@ -20,7 +20,7 @@ from arcadia_cloudsim.faults import (
     fault_from_request,
 )
 from arcadia_cloudsim.persistence import FORMAT, SavedState, StateFile, StateFileError
-from arcadia_cloudsim.ratelimit import HourlyWindow
+from arcadia_cloudsim.ratelimit import HourlyWindow, PerTokenLimit
 from arcadia_cloudsim.record_store import RecordStore
 from arcadia_cloudsim.schemas import ConfigBody, CreateDropletBody, FaultBody, RecordBody
 from arcadia_cloudsim.validation import check_new_record
@@ -66,6 +66,7 @@ class Simulator:
         self._faults = FaultBook()
         self._calls: Counter[str] = Counter()
         self._rate = HourlyWindow()
+        self._per_token = PerTokenLimit(self._config.requests_per_minute)
 
     # -- persistence ---------------------------------------------------------------------------
 
@@ -134,12 +135,15 @@ class Simulator:
                 self.activation_delay_ms = body.activation_delay_ms
             if body.default_hang_ms is not None:
                 self.default_hang_ms = body.default_hang_ms
+            if body.requests_per_minute is not None:
+                self._per_token.per_minute = body.requests_per_minute
             return self._settings()
 
     def _settings(self) -> dict[str, int]:
         return {
             "activation_delay_ms": self.activation_delay_ms,
             "default_hang_ms": self.default_hang_ms,
+            "requests_per_minute": self._per_token.per_minute,
         }
 
     def add_fault(self, body: FaultBody) -> list[dict[str, Any]]:
@@ -173,6 +177,7 @@ class Simulator:
                 "calls": {op.value: self._calls[op.value] for op in Operation},
                 "faults": self._faults.pending(),
                 "config": self._settings(),
+                "rate_limit": self._per_token.snapshot(),
                 "state_file": str(self._state_file.path) if self._state_file else None,
             }
 
@@ -187,6 +192,16 @@ class Simulator:
             if head is None or head.kind in LIFECYCLE_KINDS:
                 return None
             return self._faults.consume(operation)
+
+    def admit(self, token: str) -> None:
+        """Enforce the per-token requests-per-minute limit (when set): 429 before any work."""
+        with self._lock:
+            now = self._wall_clock()
+            wait = self._per_token.take(token, now)
+            if wait is None:
+                return
+            headers = self._per_token.headers(token, now, wait)
+        raise ApiError(429, "API Rate limit exceeded.", headers=headers)
 
     def rate_headers(self) -> dict[str, str]:
         with self._lock:

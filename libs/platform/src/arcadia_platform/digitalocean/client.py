@@ -13,7 +13,7 @@ import httpx
 from arcadia_platform.backoff import Backoff
 from arcadia_platform.digitalocean.config import DigitalOceanConfig
 from arcadia_platform.digitalocean.droplets import DropletCalls
-from arcadia_platform.digitalocean.ratelimit import TokenBucket
+from arcadia_platform.digitalocean.ratelimit import Limiter, TokenBucket
 from arcadia_platform.digitalocean.records import RecordCalls
 from arcadia_platform.digitalocean.transport import Transport
 
@@ -22,7 +22,9 @@ class DigitalOceanClient(DropletCalls, RecordCalls):
     """Speaks DigitalOcean API v2 over httpx; use `async with` or call `aclose()`.
 
     `sleep`, `clock`, `wall_clock` and `jitter` are there for tests (see FakeTime in
-    libs/platform/tests/digitalocean/fake_time.py).
+    libs/platform/tests/digitalocean/fake_time.py). `limiter` replaces the in-process bucket
+    (e.g. a budget shared by every instance that uses the token); `requests_per_minute` None
+    and no `limiter`: no client-side limit.
     """
 
     def __init__(
@@ -34,6 +36,7 @@ class DigitalOceanClient(DropletCalls, RecordCalls):
         wall_clock: Callable[[], float] = time.time,
         jitter: Callable[[], float] = random.random,
         transport: httpx.AsyncBaseTransport | None = None,
+        limiter: Limiter | None = None,
     ) -> None:
         self._config = config
         self._sleep = sleep
@@ -49,7 +52,7 @@ class DigitalOceanClient(DropletCalls, RecordCalls):
             timeout=config.timeout_s,
             transport=transport,
         )
-        limiter = (
+        limiter = limiter or (
             TokenBucket.per_minute(
                 config.requests_per_minute, burst=config.burst, clock=clock, sleep=sleep
             )

@@ -4,11 +4,28 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from arcadia_platform.metrics import PROVIDER_RATE_LIMIT_WAIT
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
+
+
+class Limiter(Protocol):
+    """Waits until one more request may start (the in-process bucket, or a shared one)."""
+
+    async def acquire(self) -> None: ...
+
+
+def emission(requests_per_minute: int, burst: int) -> tuple[float, float]:
+    """(seconds between starts, burst tolerance in seconds) of a limiter that never lets more
+    than `requests_per_minute` start in any 60 s window: `burst` at once, then the rest evenly
+    (burst + (60 / interval) == requests_per_minute)."""
+    if not 1 <= burst < requests_per_minute:
+        raise ValueError("burst must be at least 1 and below requests_per_minute")
+    interval = 60 / (requests_per_minute - burst)
+    return interval, (burst - 1) * interval
 
 
 class TokenBucket:

@@ -14,7 +14,7 @@ from arcadia_platform.digitalocean.errors import (
     ProviderUnavailableError,
 )
 from arcadia_platform.digitalocean.models import ErrorBody
-from arcadia_platform.digitalocean.ratelimit import TokenBucket
+from arcadia_platform.digitalocean.ratelimit import Limiter
 from arcadia_platform.digitalocean.retry import retry_after_s
 from arcadia_platform.logs import get_logger
 from arcadia_platform.metrics import PROVIDER_CALLS, PROVIDER_RATE_LIMIT_WAIT
@@ -48,7 +48,7 @@ class Transport:
         self,
         http: httpx.AsyncClient,
         *,
-        limiter: TokenBucket | None,
+        limiter: Limiter | None,
         backoff: Backoff,
         max_retries: int,
         max_rate_limit_waits: int,

@@ -27,6 +27,7 @@ from arcadia_api.http.auth import operator_only
 from arcadia_api.http.principal import Principal
 from arcadia_api.http.problems import problem_responses
 from arcadia_api.http.tokens import TENANT_ID
+from arcadia_api.saga.admission import ProviderAdmission
 from arcadia_api.saga.model import SagaTimeouts
 from arcadia_api.subscriptions import commands as subscriptions
 from arcadia_platform.db import Connection
@@ -56,6 +57,16 @@ def saga_timeouts(runtime: ServiceRuntime) -> SagaTimeouts:
     assert isinstance(settings, ApiSettings)
     return SagaTimeouts.of(
         settings.saga_timeout_s, settings.saga_step_timeout_s, settings.compensation_timeout_s
+    )
+
+
+def provider_admission(runtime: ServiceRuntime) -> ProviderAdmission | None:
+    settings = runtime.settings
+    assert isinstance(settings, ApiSettings)
+    return ProviderAdmission.of(
+        settings.provider_budget_per_minute,
+        settings.provider_requests_per_saga,
+        settings.provider_admission_wait_s,
     )
 
 
@@ -95,7 +106,7 @@ class DeploymentController(Controller):
         status_code=201,
         responses={
             202: ResponseSpec(ProvisioningStarted, description="Created; provisioning has started"),
-            **problem_responses(400, 401, 409, 422),
+            **problem_responses(400, 401, 409, 422, 429),
         },
     )
     async def create_deployment(
@@ -108,8 +119,11 @@ class DeploymentController(Controller):
     ) -> Response[Deployment]:
         """Create a deployment: `active` (or `trial`), or `provisioning` with `provision: true`.
         The plan decides the droplet size: a `size` other than the plan's is a 422 listing the
-        allowed ones; a tenant over its quota of live deployments gets a 409."""
+        allowed ones; a tenant over its quota of live deployments gets a 409. A provisioning the
+        cloud provider's request budget cannot serve in time is refused up front: 429
+        `provider-budget` with `Retry-After` (the queue's wait), and nothing is created."""
         plan_size = await subscriptions.plan_size(billing, data) if data.provision else None
+        admission = provider_admission(runtime)
 
         async def work(conn: Connection) -> Outcome:
             created = await commands.create_deployment(
@@ -122,6 +136,10 @@ class DeploymentController(Controller):
                 plan_size=plan_size,
             )
             if created.saga_id is not None:
+                # Last, so the admission row is locked only until this commit; a 429 rolls the
+                # create back (and is never stored under the Idempotency-Key: it is transient).
+                if admission is not None:
+                    await admission.admit(conn)
                 started = ProvisioningStarted(
                     deployment=created.deployment, saga_id=created.saga_id
                 )
