@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaProducer, ConsumerRecord
+from litestar import Litestar, get
+from litestar.testing import TestClient
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -30,6 +32,7 @@ from arcadia_platform.dlq import DeadLetters
 from arcadia_platform.outbox import Outbox, OutboxRelay
 from arcadia_platform.runtime import PLATFORM_MIGRATIONS
 from arcadia_platform.topicnames import TopicNames
+from arcadia_platform.tracing_http import http_tracing
 from arcadia_testing.plugin import Infra, read_topic
 
 
@@ -101,6 +104,35 @@ def test_the_handling_span_is_a_child_of_the_records_traceparent(
     assert span.attributes["messaging.consumer.group.name"] == "billing"
     assert span.attributes["messaging.kafka.offset"] == 7
     assert span.attributes["messaging.message.id"] == str(event.event_id)
+
+
+def test_the_request_span_is_named_by_its_route_and_continues_the_callers_trace() -> None:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+
+    @get("/things/{thing_id:int}", sync_to_thread=False)
+    def thing(thing_id: int) -> int:
+        return thing_id
+
+    @get("/health", sync_to_thread=False)
+    def health() -> str:
+        return "ok"
+
+    caller = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    app = Litestar([thing, health], middleware=http_tracing(provider))
+    with TestClient(app) as client:
+        assert client.get("/things/3", headers={"traceparent": caller}).status_code == 200
+        assert client.get("/nothing").status_code == 404
+        assert client.get("/health").status_code == 200
+    routed, unrouted = exporter.get_finished_spans()  # no span for the probe
+    assert routed.name == "GET /things/{thing_id}"
+    assert routed.attributes is not None
+    assert routed.attributes["http.route"] == "/things/{thing_id}"
+    assert routed.kind is SpanKind.SERVER
+    assert routed.parent is not None
+    assert format_trace_id(routed.parent.trace_id) == caller[3:35]
+    assert unrouted.name == "GET"
 
 
 def test_a_record_without_traceparent_starts_a_trace() -> None:

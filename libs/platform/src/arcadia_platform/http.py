@@ -108,7 +108,7 @@ def service_app(
     litestar_options.setdefault("exception_handlers", {Exception: exception_handler()})
     guards = [service_auth.guard, *litestar_options.pop("guards", [])]
     middleware = [
-        http_tracing(),
+        *http_tracing(),
         http_metrics(settings.service_name).middleware,
         *litestar_options.pop("middleware", []),
     ]
