@@ -10,7 +10,9 @@ handling's traceparent onward.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 import pytest
@@ -31,6 +33,7 @@ from arcadia_platform.digitalocean.transport import route_template
 from arcadia_platform.dlq import DeadLetters
 from arcadia_platform.outbox import Outbox, OutboxRelay
 from arcadia_platform.runtime import PLATFORM_MIGRATIONS
+from arcadia_platform.settings import ServiceSettings
 from arcadia_platform.topicnames import TopicNames
 from arcadia_platform.tracing_http import http_tracing
 from arcadia_testing.plugin import Infra, read_topic
@@ -165,6 +168,40 @@ def test_the_span_sink_writes_json_lines(tmp_path: Any) -> None:
     written = json.loads(line)
     assert written["name"] == "request"
     assert written["resource"]["attributes"]["service.name"] == "billing"
+
+
+def test_the_otlp_exporter_is_on_when_the_endpoint_is_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    received: list[tuple[str, str]] = []
+
+    class Collector(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((self.path, self.headers["Content-Type"]))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *_: Any) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Collector)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", f"http://127.0.0.1:{server.server_port}")
+        endpoint = ServiceSettings().otel_exporter_otlp_endpoint
+        provider, exporting = tracing.build_provider("billing", otlp_endpoint=endpoint)
+        assert exporting
+        with provider.get_tracer("t").start_as_current_span("request"):
+            pass
+        assert provider.force_flush(10_000)
+        provider.shutdown()
+    finally:
+        server.shutdown()
+    assert received == [("/v1/traces", "application/x-protobuf")]
+    monkeypatch.delenv("OTEL_EXPORTER_OTLP_ENDPOINT")
+    assert ServiceSettings().otel_exporter_otlp_endpoint == ""
 
 
 async def test_a_trace_continues_through_the_outbox_and_kafka(
