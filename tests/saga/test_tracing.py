@@ -25,6 +25,7 @@ from tests.saga.conftest import PATIENT
 # (service, span name) that one provisioning saga must have in its trace.
 EXPECTED = {
     ("api", "POST /api/v1/deployments"),
+    ("billing", "GET /internal/v1/plans/{code}"),  # the gateway's call: traceparent sent
     ("billing", "handle DeploymentProvisioningRequested"),
     ("provisioner", "handle SubscriptionReserved"),
     ("provisioner", "job create_droplet"),

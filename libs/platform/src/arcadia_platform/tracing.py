@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
+import httpx
 from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
@@ -71,6 +72,11 @@ def trace_headers() -> dict[str, str]:
     carrier: dict[str, str] = {}
     _PROPAGATOR.inject(carrier)
     return carrier
+
+
+async def propagate(request: httpx.Request) -> None:
+    """An httpx request hook: the call to another service of ours continues the current trace."""
+    request.headers.update(trace_headers())
 
 
 def current_traceparent() -> str | None:
