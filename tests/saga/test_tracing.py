@@ -55,7 +55,10 @@ async def stack(infra: Infra, folders: dict[str, Path]) -> AsyncIterator[Stack]:
 def read_spans(folder: Path) -> list[dict[str, Any]]:
     spans = []
     for sink in sorted(folder.glob("*.jsonl")):
-        for line in sink.read_text().splitlines():
+        # A line is written and flushed per span; one still being written has no newline yet.
+        for line in sink.read_text().splitlines(keepends=True):
+            if not line.endswith("\n"):
+                continue
             span = json.loads(line)
             span["service"] = span["resource"]["attributes"]["service.name"]
             spans.append(span)
