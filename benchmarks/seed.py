@@ -67,7 +67,7 @@ def cloned(column: Column) -> str:
     if column.type in INTEGERS and (column.unique or column.serial or column.references):
         return f"{name} + k::bigint * {SHIFT}"
     if column.type == "text" and (column.unique or column.name == "tenant_id"):
-        return f"{name} || '~' || k"
+        return f"{name} || '-s' || k"  # passes the slug and tenant id checks
     return name
 
 

@@ -41,8 +41,10 @@ def test_every_service_setting_is_in_the_reference() -> None:
     text = generator.DOC.read_text()
     for section in generator.SECTIONS:
         for name, _ in generator._documented_fields(section.cls):
-            assert f"{section.prefix}{name.upper()}`" in text or name == "environment", name
+            unprefixed = name in ("environment", "otel_exporter_otlp_endpoint")
+            assert f"{section.prefix}{name.upper()}`" in text or unprefixed, name
     assert "`ARCADIA_ENV`" in text
+    assert "`OTEL_EXPORTER_OTLP_ENDPOINT`" in text
 
 
 class _Undocumented(BaseSettings):

@@ -22,6 +22,7 @@ import asyncpg
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from opentelemetry.trace import StatusCode
 
 from arcadia_contracts import Envelope
 from arcadia_contracts.codec import REGISTRY, Registry
@@ -44,6 +45,7 @@ from arcadia_platform.logs import event_context, get_logger
 from arcadia_platform.metrics import EVENTS_HANDLED, HANDLER_SECONDS
 from arcadia_platform.outbox import Outbox
 from arcadia_platform.topicnames import TopicNames
+from arcadia_platform.tracing import handling
 
 log = get_logger(__name__)
 __all__ = ["HANDLER_FAILED", "INFRASTRUCTURE_ERRORS", "INVALID_EVENT", "Handler"]
@@ -163,8 +165,15 @@ class InboxConsumer:
                     self._duplicate(event, record)
                     continue
                 new.discard(event.event_id)  # the same id twice in one batch: once
-                with event_context(event), HANDLER_SECONDS.labels(self.name, event.type).time():
+                # The handling's span is a child of the writer's (traceparent in the headers).
+                with (
+                    handling(self.name, record, event) as span,
+                    event_context(event),
+                    HANDLER_SECONDS.labels(self.name, event.type).time(),
+                ):
                     applied_ok = await self._apply(conn, savepoint, handler, event, record, dead)
+                    if not applied_ok and span.is_recording():
+                        span.set_status(StatusCode.ERROR, dead[-1][1])
                 outcome = "ok" if applied_ok else "dead_lettered"
                 EVENTS_HANDLED.labels(self.name, event.type, outcome).inc()
                 if not applied_ok:

@@ -23,6 +23,8 @@ from arcadia_platform.service_auth import (
     refuse_development_callers,
 )
 from arcadia_platform.settings import ServiceSettings
+from arcadia_platform.tracing import configure_tracing
+from arcadia_platform.tracing_http import http_tracing
 
 
 @get("/health", include_in_schema=False, sync_to_thread=False)
@@ -64,6 +66,11 @@ def serve(app: Litestar, host: str, port: int) -> None:
 def run_service(name: str, settings: ServiceSettings, build: Callable[[], Litestar]) -> None:
     """`python -m arcadia_<name>`: build the app and serve it; a configuration that lets anyone in
     (a public development secret outside development) exits with the setting to change."""
+    configure_tracing(
+        settings.service_name,
+        otlp_endpoint=settings.otel_exporter_otlp_endpoint,
+        spans_dir=settings.trace_spans_dir,
+    )
     try:
         app = build()
     except InsecureSettingsError as exc:
@@ -101,6 +108,7 @@ def service_app(
     litestar_options.setdefault("exception_handlers", {Exception: exception_handler()})
     guards = [service_auth.guard, *litestar_options.pop("guards", [])]
     middleware = [
+        *http_tracing(),
         http_metrics(settings.service_name).middleware,
         *litestar_options.pop("middleware", []),
     ]

@@ -31,6 +31,7 @@ from arcadia_platform.faults import NO_FAULTS, CrashPoints
 from arcadia_platform.logs import get_logger
 from arcadia_platform.outbox_parking import is_permanent, park_reason
 from arcadia_platform.topicnames import TopicNames
+from arcadia_platform.tracing import trace_headers
 
 log = get_logger(__name__)
 RELAY_LOCK_KEY = 0x0A2C0B0C
@@ -103,8 +104,12 @@ class Outbox:
         await self.add_many(conn, ((topic, event) for event in events))
 
     async def add_many(self, conn: Connection, items: Iterable[tuple[str, Envelope]]) -> None:
-        """Insert the events; `EventTooLargeError` (before any insert) if one could never be sent."""
+        """Insert the events; `EventTooLargeError` (before any insert) if one could never be sent.
+
+        Each row's headers carry the current span's `traceparent`: the relay publishes them as
+        they are, so the consumer continues this trace however late the row is sent."""
         rows = []
+        trace = trace_headers()
         for topic, event in items:
             value = encode(event)
             if len(value) > self.max_event_bytes:
@@ -115,7 +120,7 @@ class Outbox:
                     self._names.physical(topic),
                     event.key,
                     value,
-                    json.dumps({k: v.decode() for k, v in event_headers(event)}),
+                    json.dumps({**{k: v.decode() for k, v in event_headers(event)}, **trace}),
                 )
             )
         if rows:

@@ -127,6 +127,19 @@ class ServiceSettings(BaseSettings):
     `outbox_retention_s` + `retention_interval_s`: an event `arcadia saga retry` can still find
     in an outbox is still in its performer's inbox.
     """
+    # Tracing (tracing.py). Unprefixed on purpose: the standard OpenTelemetry variable.
+    otel_exporter_otlp_endpoint: str = Field(
+        default="",
+        validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT", "otel_exporter_otlp_endpoint"),
+    )
+    """OTLP/HTTP collector base URL (`OTEL_EXPORTER_OTLP_ENDPOINT`, e.g. `http://otel:4318`);
+    spans go to `<url>/v1/traces`. Empty: no exporter, spans are not recorded (trace ids still
+    travel in `traceparent` headers and log lines).
+    """
+    trace_spans_dir: str = ""
+    """Tests only: a folder where each process appends its finished spans as JSON lines
+    (`<service>-<pid>.jsonl`); empty: off.
+    """
     # Prefix of every topic and consumer group; empty in production (see topicnames.py).
     topic_namespace: str = ""
     # Crash points for failure tests, e.g. "consumer.after_commit" (see arcadia_platform.faults).

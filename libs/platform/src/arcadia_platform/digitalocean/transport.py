@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import msgspec
+from opentelemetry.trace import SpanKind
 
 from arcadia_platform.backoff import Backoff
 from arcadia_platform.digitalocean.errors import (
@@ -18,12 +19,19 @@ from arcadia_platform.digitalocean.ratelimit import Limiter
 from arcadia_platform.digitalocean.retry import retry_after_s
 from arcadia_platform.logs import get_logger
 from arcadia_platform.metrics import PROVIDER_CALLS, PROVIDER_RATE_LIMIT_WAIT
+from arcadia_platform.tracing import tracer
 
 _log = get_logger("arcadia_platform.digitalocean")
 _error_decoder = msgspec.json.Decoder(ErrorBody)
 
 # These fail before the request reaches the provider, so even a create can safely go again.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+PEER = "digitalocean"
+
+
+def route_template(path: str) -> str:
+    """`/v2/droplets/{id}` for `/v2/droplets/3164494`: span names without ids."""
+    return "/".join("{id}" if part.isdigit() else part for part in path.split("/"))
 
 
 def outcome_of(status: int) -> str:
@@ -66,6 +74,31 @@ class Transport:
         self._wall_clock = wall_clock
 
     async def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        replay_safe: bool = True,
+        accept_404: bool = False,
+    ) -> httpx.Response:
+        """One provider call, its retries and waits included, in one client span (see _send)."""
+        route = route_template(path)
+        with tracer().start_as_current_span(f"{method} {route}", kind=SpanKind.CLIENT) as span:
+            if span.is_recording():
+                span.set_attributes(
+                    {"http.request.method": method, "url.template": route, "peer.service": PEER}
+                )
+            response = await self._send(
+                method, path, json=json, params=params, replay_safe=replay_safe,
+                accept_404=accept_404,
+            )  # fmt: skip
+            if span.is_recording():
+                span.set_attribute("http.response.status_code", response.status_code)
+            return response
+
+    async def _send(
         self,
         method: str,
         path: str,

@@ -13,6 +13,7 @@ import msgspec
 from arcadia_platform.logs import get_logger
 from arcadia_platform.problems import FieldError, ProblemError
 from arcadia_platform.service_auth import DEV_SERVICE_SECRET, ServiceCredential
+from arcadia_platform.tracing import propagate
 
 log = get_logger(__name__)
 T = TypeVar("T")
@@ -52,6 +53,7 @@ class Upstream:
             timeout=timeout_s,
             headers={"accept": "application/json"},
             auth=ServiceCredential(CALLER, secret),
+            event_hooks={"request": [propagate]},  # traceparent: the upstream's span is a child
         )
 
     async def aclose(self) -> None:

@@ -14,6 +14,7 @@ import asyncpg
 from arcadia_contracts import Event, envelope, topics
 from arcadia_platform.db import Connection
 from arcadia_platform.outbox import Outbox
+from arcadia_platform.tracing import current_traceparent
 from arcadia_provisioner.domain.model import (
     DueJob,
     Job,
@@ -128,11 +129,13 @@ class PgProvisioningStore:
     ) -> bool:
         deadline = timedelta(seconds=deadline_s) if deadline_s is not None else None
         created = await self._conn.fetchval(
-            "INSERT INTO jobs (saga_id, kind, deadline_at) VALUES ($1, $2, now() + $3::interval)"
+            "INSERT INTO jobs (saga_id, kind, deadline_at, traceparent)"
+            " VALUES ($1, $2, now() + $3::interval, $4)"
             " ON CONFLICT (saga_id, kind) DO NOTHING RETURNING true",
             saga_id,
             kind.value,
             deadline,
+            current_traceparent(),
         )
         return bool(created)
 
@@ -140,12 +143,16 @@ class PgProvisioningStore:
         row: asyncpg.Record | None = await self._conn.fetchrow(
             "UPDATE jobs SET attempts = attempts + 1 WHERE id = $1 AND done_at IS NULL"
             " AND run_at <= now()"
-            " RETURNING id, saga_id, kind, attempts, COALESCE(now() > deadline_at, false) AS expired",
+            " RETURNING id, saga_id, kind, attempts, COALESCE(now() > deadline_at, false) AS expired,"
+            " traceparent",
             job_id,
         )
         if row is None:
             return None
-        return Job(row["id"], row["saga_id"], JobKind(row["kind"]), row["attempts"], row["expired"])
+        kind = JobKind(row["kind"])
+        return Job(
+            row["id"], row["saga_id"], kind, row["attempts"], row["expired"], row["traceparent"]
+        )
 
     async def due_job_of(self, saga_id: UUID) -> int | None:
         """A job of this saga that is due now, if any."""

@@ -121,6 +121,8 @@ class Job:
     kind: JobKind
     attempts: int
     expired: bool
+    # The trace of the span that scheduled it (W3C traceparent), continued by its run.
+    traceparent: str | None = None
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from arcadia_platform.digitalocean.errors import (
     ProviderRejectedError,
 )
 from arcadia_platform.logs import get_logger
+from arcadia_platform.tracing import continued
 from arcadia_provisioner.domain.dns import DnsConflictError
 from arcadia_provisioner.domain.model import STEP_OF_JOB, UNDO_KINDS, Job, JobKind, Provisioning
 from arcadia_provisioner.domain.policy import (
@@ -56,6 +57,21 @@ async def run_job(ctx: StepContext, backoff: Backoff, job_id: int) -> str | None
     job = await ctx.store.claim(job_id)
     if job is None:
         return None
+    # In the trace of the handler that scheduled the job: its provider calls and the events it
+    # writes belong to the saga's trace.
+    with continued(f"job {job.kind.value}", job.traceparent, **job_attributes(job)):
+        return await _run_claimed(ctx, backoff, job)
+
+
+def job_attributes(job: Job) -> dict[str, str]:
+    return {
+        "arcadia.job.kind": job.kind.value,
+        "arcadia.job.attempt": str(job.attempts),
+        "arcadia.saga_id": str(job.saga_id),
+    }
+
+
+async def _run_claimed(ctx: StepContext, backoff: Backoff, job: Job) -> str | None:
     subject = await _subject(ctx, job)
     try:
         outcome = await _step(ctx, job, subject)
