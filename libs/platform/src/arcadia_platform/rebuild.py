@@ -13,7 +13,8 @@ service's own projection code, with unqualified table names). `Rebuild.run`:
    `rebuild_<name>_old` and the shadow tables to `public`; the old ones are dropped after.
 
 The projections are last-writer-wins by each fact's time, so an event applied both by the rebuild
-and, later, by a live handler that was behind changes nothing.
+and, later, by a live handler that was behind changes nothing. A projection with `order` is
+applied in its live consumer's order instead, under the lock (rebuild_ordered.py).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from arcadia_contracts import Envelope, EventDecodeError, decode
 from arcadia_platform.db import Connection
 from arcadia_platform.logs import get_logger
+from arcadia_platform.rebuild_ordered import InboxOrder, apply_in_inbox_order, create_stash, stash
 from arcadia_platform.runtime import ServiceRuntime
 
 log = get_logger(__name__)
@@ -43,6 +45,11 @@ class Projection:
     tables: Sequence[str]
     topics: Sequence[str]  # logical names
     apply: Apply  # applies one event (ignores types it does not follow)
+    # Set: applied in the live consumer's order, under the lock (rebuild_ordered.py).
+    order: InboxOrder | None = None
+    # Statements run on the fresh tables once made, `{schema}` naming theirs (LIKE copies no
+    # foreign key).
+    after_create: Sequence[str] = ()
 
 
 @dataclass
@@ -135,6 +142,10 @@ class Rebuild:
                 await conn.execute(
                     f"CREATE TABLE {self._shadow}.{table} (LIKE public.{table} INCLUDING ALL)"
                 )
+            for statement in self._projection.after_create:
+                await conn.execute(statement.format(schema=self._shadow))
+            if self._projection.order is not None:
+                await create_stash(conn, self._shadow)
 
     async def _read_until(
         self,
@@ -147,26 +158,28 @@ class Rebuild:
         remaining = {tp for tp, end in ends.items() if await consumer.position(tp) < end}
         while remaining:
             fetched = await consumer.getmany(*remaining, timeout_ms=1000, max_records=BATCH)
-            events: list[Envelope] = []
+            events: list[tuple[Envelope, bytes]] = []
             for tp, records in fetched.items():
                 for record in records:
                     if record.offset >= ends[tp]:
                         continue
                     self.progress.events_read += 1
                     try:
-                        events.append(decode(record.value))
+                        events.append((decode(record.value), record.value))
                     except (EventDecodeError, TypeError):
                         continue  # the live consumer dead-lettered it: not part of the model
-            if in_transaction:
+            if self._projection.order is not None:
+                await stash(self._conn, self._shadow, events)
+            elif in_transaction:
                 await self._apply(self._conn, events)
             else:
                 async with self._conn.transaction():
                     await self._apply(self._conn, events)
             remaining = {tp for tp in remaining if await consumer.position(tp) < ends[tp]}
 
-    async def _apply(self, conn: Connection, events: list[Envelope]) -> None:
+    async def _apply(self, conn: Connection, events: list[tuple[Envelope, bytes]]) -> None:
         await conn.execute(f"SET LOCAL search_path = {self._shadow}, public")
-        for event in events:
+        for event, _ in events:
             await self._projection.apply(conn, event)
         await conn.execute("SET LOCAL search_path = public")
 
@@ -182,6 +195,10 @@ class Rebuild:
                 max(0, ends[tp] - at) for tp, at in zip(tps, positions, strict=True)
             )
             await self._read_until(consumer, ends, in_transaction=True)
+            if self._projection.order is not None:
+                await apply_in_inbox_order(
+                    conn, self._shadow, self._projection.order, self._projection.apply
+                )
             self.progress.rows = sum(
                 [await conn.fetchval(f"SELECT count(*) FROM {self._shadow}.{t}") for t in tables]
             )
