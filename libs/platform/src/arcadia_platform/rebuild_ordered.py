@@ -66,17 +66,22 @@ async def apply_in_inbox_order(
     apply: Callable[[Connection, Envelope], Awaitable[None]],
 ) -> int:
     """Apply the stash in the live order (inside the caller's transaction); returns how many."""
-    query = (
-        f"SELECT e.value FROM {schema}.{STASH} e"
+    # The order, numbered once (a table, not a cursor: the schema is dropped in this session).
+    await conn.execute(f"CREATE TABLE {schema}._order (n bigint PRIMARY KEY, value bytea)")
+    await conn.execute(
+        f"INSERT INTO {schema}._order SELECT row_number() OVER (ORDER BY"
+        " coalesce(i.processed_at, e.occurred_at), i.topic, i.kafka_partition, i.kafka_offset,"
+        f" e.event_id) AS n, e.value FROM {schema}.{STASH} e"
         " LEFT JOIN public.inbox i ON i.consumer = $1 AND i.event_id = e.event_id"
-        " WHERE i.event_id IS NOT NULL OR e.type = ANY($2::text[])"
-        " ORDER BY coalesce(i.processed_at, e.occurred_at), i.topic, i.kafka_partition,"
-        " i.kafka_offset, e.event_id"
+        " WHERE i.event_id IS NOT NULL OR e.type = ANY($2::text[])",
+        order.consumer,
+        list(order.unconsumed_types),
     )
-    cursor = await conn.cursor(query, order.consumer, list(order.unconsumed_types))
     await conn.execute(f"SET LOCAL search_path = {schema}, public")
     applied = 0
-    while rows := await cursor.fetch(BATCH):
+    while rows := await conn.fetch(
+        f"SELECT value FROM {schema}._order WHERE n > $1 ORDER BY n LIMIT {BATCH}", applied
+    ):
         for row in rows:
             await apply(conn, decode(row["value"]))  # decoded once already when stashed
             applied += 1
