@@ -255,3 +255,26 @@ async def test_a_droplet_mismatch_is_fixed_by_taking_the_providers_value(
     )
     after = await scan_done(on_demand)
     assert (after["found"], after["opened"], after["closed"]) == (0, 0, 0)
+    # Each fix is announced, with what it changed: the inventory stays rebuildable.
+    corrected = [e.payload for e in await on_demand.published() if e.type == "InventoryCorrected"]
+    assert sorted((c.action, c.field, c.value, c.monthly_cost_cents) for c in corrected) == [
+        ("take_provider_value", "region", "nyc3", None),
+        ("take_provider_value", "size", "s-1vcpu-2gb", 1200),
+    ]
+    assert await rebuilt(on_demand) == ("swapped", 0)
+    [again] = await on_demand.resources(saga)
+    assert again == resource
+
+
+async def rebuilt(inventory: Inventory) -> tuple[str, int]:
+    """Rebuild the inventory's resources from the topics and swap them in: (status, differing)."""
+    started = await inventory.http.post("/internal/v1/rebuilds/resources", json={"swap": True})
+    assert started.status_code == 202, started.text
+
+    async def finished() -> dict[str, Any] | None:
+        body: dict[str, Any] = (await inventory.http.get("/internal/v1/rebuilds/resources")).json()
+        return body if body["status"] != "running" else None
+
+    done = await eventually(finished, timeout_s=60)
+    assert done["error"] is None, done["error"]
+    return done["status"], done["differing_rows"]
