@@ -12,6 +12,7 @@ import pytest
 from arcadia_cloudsim.admin import SimAdmin
 from arcadia_cloudsim.embedded import running_cloudsim
 from arcadia_contracts import topics
+from arcadia_contracts.events.inventory import InventoryCorrected
 from arcadia_contracts.events.provisioner import DnsPointed, DnsReverted
 from arcadia_inventory.config import InventorySettings
 from arcadia_testing.plugin import Infra, eventually
@@ -256,7 +257,8 @@ async def test_a_droplet_mismatch_is_fixed_by_taking_the_providers_value(
     after = await scan_done(on_demand)
     assert (after["found"], after["opened"], after["closed"]) == (0, 0, 0)
     # Each fix is announced, with what it changed: the inventory stays rebuildable.
-    corrected = [e.payload for e in await on_demand.published() if e.type == "InventoryCorrected"]
+    published = [e.payload for e in await on_demand.published()]
+    corrected = [p for p in published if isinstance(p, InventoryCorrected)]
     assert sorted((c.action, c.field, c.value, c.monthly_cost_cents) for c in corrected) == [
         ("take_provider_value", "region", "nyc3", None),
         ("take_provider_value", "size", "s-1vcpu-2gb", 1200),
