@@ -162,6 +162,23 @@ async def test_the_rebuilt_inventory_equals_the_live_one(stack: Stack) -> None:
     code, done = await arcadia_json(stack, "rebuild", "inventory.resources", "--dry-run")
     assert (code, done["differing_rows"]) == (0, 0), done
 
+    # A row registered before ids were derived (a random id) would get a new one: not swapped.
+    conn = await asyncpg.connect(stack.databases["inventory"])
+    try:
+        await conn.execute(
+            "UPDATE dns_records SET id = gen_random_uuid() WHERE deployment_id = $1",
+            uuid.UUID(kept),
+        )
+    finally:
+        await conn.close()
+    legacy = await snapshot(stack)
+    code, done = await arcadia_json(stack, "rebuild", "inventory.resources")
+    assert (code, done["status"]) == (1, "failed"), done
+    assert "ids from before ids were derived" in done["error"], done["error"]
+    assert await snapshot(stack) == legacy
+    code, done = await arcadia_json(stack, "rebuild", "inventory.resources", "--dry-run")
+    assert (code, done["status"], done["differing_rows"]) == (1, "compared", 2), done
+
     # `resources` alone names billing's and the inventory's: the operator must say which.
     code, ambiguous = await arcadia_json(stack, "rebuild", "resources")
     assert (code, ambiguous["status"]) == (1, "failed")

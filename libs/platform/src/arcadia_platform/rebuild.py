@@ -9,12 +9,11 @@ service's own projection code, with unqualified table names). `Rebuild.run`:
    event in a transaction whose `search_path` is the shadow schema first;
 3. then, in one transaction, locks the live tables (the live handlers wait), reads what was
    published meanwhile up to the new end offsets, applies it to the shadow tables, counts the
-   rows that differ from the live ones, and (unless it is a dry run) moves the live tables to
-   `rebuild_<name>_old` and the shadow tables to `public`; the old ones are dropped after.
+   rows that differ, and (unless a dry run, or `refuse_swap` says why not) moves the live tables
+   to `rebuild_<name>_old` (dropped) and the shadow tables to `public`.
 
-The projections are last-writer-wins by each fact's time, so an event applied both by the rebuild
-and, later, by a live handler that was behind changes nothing. A projection with `order` is
-applied in its live consumer's order instead, under the lock (rebuild_ordered.py).
+Projections are last-writer-wins by fact time (an event applied twice, by the rebuild and a late
+live handler, changes nothing), or say `order`: applied in the live order (rebuild_ordered.py).
 """
 
 from __future__ import annotations
@@ -36,6 +35,7 @@ from arcadia_platform.runtime import ServiceRuntime
 
 log = get_logger(__name__)
 Apply = Callable[[Connection, Envelope], Awaitable[None]]
+Refusal = Callable[[Connection], Awaitable[str | None]]  # why the live tables must stay, if so
 BATCH = 500
 
 
@@ -45,11 +45,9 @@ class Projection:
     tables: Sequence[str]
     topics: Sequence[str]  # logical names
     apply: Apply  # applies one event (ignores types it does not follow)
-    # Set: applied in the live consumer's order, under the lock (rebuild_ordered.py).
-    order: InboxOrder | None = None
-    # Statements run on the fresh tables once made, `{schema}` naming theirs (LIKE copies no
-    # foreign key).
-    after_create: Sequence[str] = ()
+    order: InboxOrder | None = None  # set: in the live consumer's order (rebuild_ordered.py)
+    after_create: Sequence[str] = ()  # SQL on the fresh tables (`{schema}`): LIKE copies no FK
+    refuse_swap: Refusal | None = None  # asked under the lock before a swap
 
 
 @dataclass
@@ -203,8 +201,11 @@ class Rebuild:
                 [await conn.fetchval(f"SELECT count(*) FROM {self._shadow}.{t}") for t in tables]
             )
             self.progress.differing_rows = sum([await self._differing(conn, t) for t in tables])
-            if not self._swap:
-                self.progress.status = "compared"
+            refuse = self._projection.refuse_swap
+            why = await refuse(conn) if self._swap and refuse is not None else None
+            if not self._swap or why is not None:
+                self.progress.status = "compared" if why is None else "failed"
+                self.progress.error = None if why is None else f"nothing swapped: {why}"
                 await conn.execute(f"DROP SCHEMA {self._shadow} CASCADE")
                 return
             await conn.execute(f"CREATE SCHEMA {self._shadow}_old")

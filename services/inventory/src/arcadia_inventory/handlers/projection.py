@@ -18,6 +18,7 @@ from typing import Final
 
 from arcadia_contracts import Envelope, Event, topics
 from arcadia_contracts.events.inventory import InventoryCorrected
+from arcadia_inventory.domain import dns_record_id_of, resource_id_of
 from arcadia_inventory.handlers.corrections import replay_correction
 from arcadia_inventory.handlers.routes import ROUTES
 from arcadia_platform.consumer import Routes
@@ -30,6 +31,25 @@ FOREIGN_KEYS: Final = (
     "ALTER TABLE {schema}.resource_links ADD FOREIGN KEY (resource_id)"
     " REFERENCES {schema}.resources (id)",
 )
+
+
+async def legacy_ids(conn: Connection) -> str | None:
+    """Why not to swap, if live rows predate derived ids: registered with a random id (before
+    ids were derived from events), they would come back with another one, and billing and the
+    gateway know them by the old one."""
+    resources = await conn.fetch("SELECT id, provider, provider_id FROM public.resources")
+    records = await conn.fetch(
+        "SELECT id, saga_id, record_id FROM public.dns_records WHERE saga_id IS NOT NULL"
+    )
+    old = sum(r["id"] != resource_id_of(r["provider"], r["provider_id"]) for r in resources)
+    old += sum(r["id"] != dns_record_id_of(r["saga_id"], r["record_id"]) for r in records)
+    if not old:
+        return None
+    return (
+        f"{old} live row(s) have ids from before ids were derived from events; a rebuild would"
+        " give them new ids that billing and the gateway do not know. Compare with --dry-run;"
+        " check the live inventory with `arcadia audit` and `arcadia drift scan` instead"
+    )
 
 
 async def _publish_nothing(conn: Connection, cause: Envelope, *payloads: Event) -> None:
@@ -54,5 +74,6 @@ def projections(service: str, prices: Mapping[str, int], dns_domain: str) -> tup
             apply,
             order=InboxOrder(service, unconsumed_types=(InventoryCorrected.__name__,)),
             after_create=FOREIGN_KEYS,
+            refuse_swap=legacy_ids,
         ),
     )
