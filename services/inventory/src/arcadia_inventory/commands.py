@@ -114,15 +114,20 @@ async def _apply(
         if locked is None or locked.status != "open":
             return  # fixed or closed by someone else meanwhile
         correction: InventoryCorrected | None = None
-        # One time for the change and its event: a rebuild replays it at that moment.
-        at: datetime = await conn.fetchval("SELECT clock_timestamp()")
         if finding.kind == FindingKind.GHOST:
             correction = _release_ghost(finding)
             reason = "fixed: released in the inventory"
         elif finding.kind == FindingKind.MISMATCH and finding.subject_kind != DNS_RECORD:
             correction = _take_provider_value(finding, prices)
         if correction is not None:
-            # Every change a fix makes to the inventory is announced (and so rebuildable).
+            # Every change a fix makes to the inventory is announced (and so rebuildable), with
+            # one time for the change and its event, taken once the row is locked: a handler
+            # changing it meanwhile has committed, so its inbox time is earlier (rebuild order).
+            table = "dns_records" if finding.subject_kind == DNS_RECORD else "resources"
+            await conn.execute(
+                f"SELECT 1 FROM {table} WHERE id = $1 FOR UPDATE", UUID(correction.row_id)
+            )
+            at: datetime = await conn.fetchval("SELECT clock_timestamp()")
             await apply_correction(conn, correction, at)
             await outbox.add(
                 conn,
