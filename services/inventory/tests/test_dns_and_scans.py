@@ -12,6 +12,7 @@ import pytest
 from arcadia_cloudsim.admin import SimAdmin
 from arcadia_cloudsim.embedded import running_cloudsim
 from arcadia_contracts import topics
+from arcadia_contracts.events.inventory import InventoryCorrected
 from arcadia_contracts.events.provisioner import DnsPointed, DnsReverted
 from arcadia_inventory.config import InventorySettings
 from arcadia_testing.plugin import Infra, eventually
@@ -255,3 +256,27 @@ async def test_a_droplet_mismatch_is_fixed_by_taking_the_providers_value(
     )
     after = await scan_done(on_demand)
     assert (after["found"], after["opened"], after["closed"]) == (0, 0, 0)
+    # Each fix is announced, with what it changed: the inventory stays rebuildable.
+    published = [e.payload for e in await on_demand.published()]
+    corrected = [p for p in published if isinstance(p, InventoryCorrected)]
+    assert sorted((c.action, c.field, c.value, c.monthly_cost_cents) for c in corrected) == [
+        ("take_provider_value", "region", "nyc3", None),
+        ("take_provider_value", "size", "s-1vcpu-2gb", 1200),
+    ]
+    assert await rebuilt(on_demand) == ("swapped", 0)
+    [again] = await on_demand.resources(saga)
+    assert again == resource
+
+
+async def rebuilt(inventory: Inventory) -> tuple[str, int]:
+    """Rebuild the inventory's resources from the topics and swap them in: (status, differing)."""
+    started = await inventory.http.post("/internal/v1/rebuilds/resources", json={"swap": True})
+    assert started.status_code == 202, started.text
+
+    async def finished() -> dict[str, Any] | None:
+        body: dict[str, Any] = (await inventory.http.get("/internal/v1/rebuilds/resources")).json()
+        return body if body["status"] != "running" else None
+
+    done = await eventually(finished, timeout_s=60)
+    assert done["error"] is None, done["error"]
+    return done["status"], done["differing_rows"]

@@ -81,6 +81,22 @@ def test_rebuild_report(capsys: pytest.CaptureFixture[str]) -> None:
     assert "failed boom [red]x[/red]" in capsys.readouterr().out  # printed literally
 
 
+@pytest.mark.parametrize(
+    ("spelled", "owner"),
+    [
+        ("inventory.resources", ("inventory", "resources")),
+        ("inventory-resources", ("inventory", "resources")),
+        ("api.subscriptions", ("api", "subscriptions")),
+        ("billing-deployments", ("billing", "deployments")),
+    ],
+)
+async def test_rebuild_names_a_projection_by_service_without_asking(
+    spelled: str, owner: tuple[str, str]
+) -> None:
+    # A qualified name needs no look-up: `where` is never used (None would fail if it were).
+    assert await rebuild_cli._owner(None, spelled) == owner  # type: ignore[arg-type]
+
+
 def test_saga_retry_and_abort_check_the_id_first() -> None:
     for command in (["saga", "retry", "not-a-uuid", "--step", "point_dns"], ["saga", "abort", "x"]):
         result = runner.invoke(app, command, env=CLOSED)

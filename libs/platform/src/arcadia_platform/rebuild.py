@@ -9,11 +9,11 @@ service's own projection code, with unqualified table names). `Rebuild.run`:
    event in a transaction whose `search_path` is the shadow schema first;
 3. then, in one transaction, locks the live tables (the live handlers wait), reads what was
    published meanwhile up to the new end offsets, applies it to the shadow tables, counts the
-   rows that differ from the live ones, and (unless it is a dry run) moves the live tables to
-   `rebuild_<name>_old` and the shadow tables to `public`; the old ones are dropped after.
+   rows that differ, and (unless a dry run, or `refuse_swap` says why not) moves the live tables
+   to `rebuild_<name>_old` (dropped) and the shadow tables to `public`.
 
-The projections are last-writer-wins by each fact's time, so an event applied both by the rebuild
-and, later, by a live handler that was behind changes nothing.
+Projections are last-writer-wins by fact time (an event applied twice, by the rebuild and a late
+live handler, changes nothing), or say `order`: applied in the live order (rebuild_ordered.py).
 """
 
 from __future__ import annotations
@@ -30,10 +30,12 @@ from aiokafka.admin import AIOKafkaAdminClient
 from arcadia_contracts import Envelope, EventDecodeError, decode
 from arcadia_platform.db import Connection
 from arcadia_platform.logs import get_logger
+from arcadia_platform.rebuild_ordered import InboxOrder, apply_in_inbox_order, create_stash, stash
 from arcadia_platform.runtime import ServiceRuntime
 
 log = get_logger(__name__)
 Apply = Callable[[Connection, Envelope], Awaitable[None]]
+Refusal = Callable[[Connection], Awaitable[str | None]]  # why the live tables must stay, if so
 BATCH = 500
 
 
@@ -43,6 +45,9 @@ class Projection:
     tables: Sequence[str]
     topics: Sequence[str]  # logical names
     apply: Apply  # applies one event (ignores types it does not follow)
+    order: InboxOrder | None = None  # set: in the live consumer's order (rebuild_ordered.py)
+    after_create: Sequence[str] = ()  # SQL on the fresh tables (`{schema}`): LIKE copies no FK
+    refuse_swap: Refusal | None = None  # asked under the lock before a swap
 
 
 @dataclass
@@ -135,6 +140,10 @@ class Rebuild:
                 await conn.execute(
                     f"CREATE TABLE {self._shadow}.{table} (LIKE public.{table} INCLUDING ALL)"
                 )
+            for statement in self._projection.after_create:
+                await conn.execute(statement.format(schema=self._shadow))
+            if self._projection.order is not None:
+                await create_stash(conn, self._shadow)
 
     async def _read_until(
         self,
@@ -147,26 +156,28 @@ class Rebuild:
         remaining = {tp for tp, end in ends.items() if await consumer.position(tp) < end}
         while remaining:
             fetched = await consumer.getmany(*remaining, timeout_ms=1000, max_records=BATCH)
-            events: list[Envelope] = []
+            events: list[tuple[Envelope, bytes]] = []
             for tp, records in fetched.items():
                 for record in records:
                     if record.offset >= ends[tp]:
                         continue
                     self.progress.events_read += 1
                     try:
-                        events.append(decode(record.value))
+                        events.append((decode(record.value), record.value))
                     except (EventDecodeError, TypeError):
                         continue  # the live consumer dead-lettered it: not part of the model
-            if in_transaction:
+            if self._projection.order is not None:
+                await stash(self._conn, self._shadow, events)
+            elif in_transaction:
                 await self._apply(self._conn, events)
             else:
                 async with self._conn.transaction():
                     await self._apply(self._conn, events)
             remaining = {tp for tp in remaining if await consumer.position(tp) < ends[tp]}
 
-    async def _apply(self, conn: Connection, events: list[Envelope]) -> None:
+    async def _apply(self, conn: Connection, events: list[tuple[Envelope, bytes]]) -> None:
         await conn.execute(f"SET LOCAL search_path = {self._shadow}, public")
-        for event in events:
+        for event, _ in events:
             await self._projection.apply(conn, event)
         await conn.execute("SET LOCAL search_path = public")
 
@@ -182,12 +193,19 @@ class Rebuild:
                 max(0, ends[tp] - at) for tp, at in zip(tps, positions, strict=True)
             )
             await self._read_until(consumer, ends, in_transaction=True)
+            if self._projection.order is not None:
+                await apply_in_inbox_order(
+                    conn, self._shadow, self._projection.order, self._projection.apply
+                )
             self.progress.rows = sum(
                 [await conn.fetchval(f"SELECT count(*) FROM {self._shadow}.{t}") for t in tables]
             )
             self.progress.differing_rows = sum([await self._differing(conn, t) for t in tables])
-            if not self._swap:
-                self.progress.status = "compared"
+            refuse = self._projection.refuse_swap
+            why = await refuse(conn) if self._swap and refuse is not None else None
+            if not self._swap or why is not None:
+                self.progress.status = "compared" if why is None else "failed"
+                self.progress.error = None if why is None else f"nothing swapped: {why}"
                 await conn.execute(f"DROP SCHEMA {self._shadow} CASCADE")
                 return
             await conn.execute(f"CREATE SCHEMA {self._shadow}_old")

@@ -13,6 +13,7 @@ from arcadia_inventory.adapters.cloud import Cloud, cloud_client
 from arcadia_inventory.adapters.publisher import OutboxPublisher
 from arcadia_inventory.adapters.queries import InventoryQueries
 from arcadia_inventory.config import InventorySettings
+from arcadia_inventory.handlers.projection import projections
 from arcadia_inventory.handlers.routes import ROUTES
 from arcadia_inventory.http.costs import get_costs
 from arcadia_inventory.http.drift import get_drift
@@ -22,6 +23,8 @@ from arcadia_inventory.http.problems import EXCEPTION_HANDLER
 from arcadia_inventory.http.resources import ResourceController
 from arcadia_inventory.scanner import DriftScanner
 from arcadia_platform.http import service_app
+from arcadia_platform.rebuild import Rebuilds
+from arcadia_platform.rebuild_http import rebuild_router
 from arcadia_platform.runtime import ServiceRuntime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -65,12 +68,21 @@ def create_app(settings: InventorySettings) -> Litestar:
             "settings": Provide(lambda: settings, sync_to_thread=False),
             "pool": Provide(provide_pool, sync_to_thread=False),
             "cloud": Provide(lambda: cloud, sync_to_thread=False),
+            "outbox": Provide(lambda: runtime.outbox, sync_to_thread=False),
             "scanner": Provide(get_scanner, sync_to_thread=False),
         },
     )
+    # /internal/v1/rebuilds: `arcadia rebuild inventory.resources` (the consumer's inbox is named
+    # after the service: the rebuild applies events in its order).
+    rebuilds = Rebuilds(
+        runtime,
+        projections(
+            settings.service_name, dict(settings.droplet_prices_cents), settings.dns_domain
+        ),
+    )
     return service_app(
         runtime,
-        [internal],
+        [internal, rebuild_router(rebuilds)],
         exception_handlers={Exception: EXCEPTION_HANDLER},
         on_shutdown=[client.aclose],
         audit_facts=audit_facts,

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Final
 from uuid import UUID
 
 import asyncpg
 
+from arcadia_contracts import envelope, topics
+from arcadia_contracts.events.inventory import InventoryCorrected
 from arcadia_inventory.adapters.cloud import Cloud
 from arcadia_inventory.adapters.dns_records import DnsRecordStore
 from arcadia_inventory.adapters.drift_store import DriftStore, Scan, StoredFinding
-from arcadia_inventory.adapters.resources import ResourceStore
+from arcadia_inventory.adapters.publisher import PRODUCER
 from arcadia_inventory.domain import DNS_RECORD, monthly_cost_cents
 from arcadia_inventory.findings import FindingKind, fix_action
-from arcadia_platform.db import Connection
+from arcadia_inventory.handlers.corrections import RELEASE, TAKE_PROVIDER_VALUE, apply_correction
+from arcadia_inventory.scanner import NO_TENANT
 from arcadia_platform.logs import get_logger
+from arcadia_platform.outbox import Outbox
 from arcadia_platform.problems import ProblemError
 
 log = get_logger(__name__)
@@ -44,6 +49,7 @@ async def fix_finding(
     *,
     confirm: bool,
     prices: dict[str, int],
+    outbox: Outbox,
 ) -> FixOutcome:
     async with pool.acquire() as conn:
         finding = await DriftStore(conn).get(finding_id)
@@ -68,7 +74,7 @@ async def fix_finding(
     )
     if not confirm:
         return outcome
-    await _apply(pool, cloud, finding, prices)
+    await _apply(pool, cloud, finding, prices, outbox)
     async with pool.acquire() as conn:
         refreshed = await DriftStore(conn).get(finding_id)
     log.warning("drift.fixed", finding_id=str(finding_id), action=action)
@@ -83,7 +89,11 @@ async def fix_finding(
 
 
 async def _apply(
-    pool: asyncpg.Pool, cloud: Cloud, finding: StoredFinding, prices: dict[str, int]
+    pool: asyncpg.Pool,
+    cloud: Cloud,
+    finding: StoredFinding,
+    prices: dict[str, int],
+    outbox: Outbox,
 ) -> None:
     """The provider is changed first (outside any transaction), then the inventory."""
     if finding.kind == FindingKind.ORPHAN:
@@ -103,28 +113,58 @@ async def _apply(
         locked = await store.get(finding.id, lock=True)
         if locked is None or locked.status != "open":
             return  # fixed or closed by someone else meanwhile
+        correction: InventoryCorrected | None = None
         if finding.kind == FindingKind.GHOST:
-            await _release_ghost(conn, finding)
+            correction = _release_ghost(finding)
             reason = "fixed: released in the inventory"
         elif finding.kind == FindingKind.MISMATCH and finding.subject_kind != DNS_RECORD:
-            await _take_provider_value(conn, finding, prices)
+            correction = _take_provider_value(finding, prices)
+        if correction is not None:
+            # Every change a fix makes to the inventory is announced (and so rebuildable), with
+            # one time for the change and its event, taken once the row is locked: a handler
+            # changing it meanwhile has committed, so its inbox time is earlier (rebuild order).
+            table = "dns_records" if finding.subject_kind == DNS_RECORD else "resources"
+            await conn.execute(
+                f"SELECT 1 FROM {table} WHERE id = $1 FOR UPDATE", UUID(correction.row_id)
+            )
+            at: datetime = await conn.fetchval("SELECT clock_timestamp()")
+            await apply_correction(conn, correction, at)
+            await outbox.add(
+                conn,
+                topics.INVENTORY,
+                envelope(
+                    correction,
+                    producer=PRODUCER,
+                    tenant_id=finding.tenant_id or NO_TENANT,
+                    deployment_id=finding.deployment_id,
+                    occurred_at=at,
+                ),
+            )
         await store.close(finding.id, reason)
 
 
-async def _release_ghost(conn: Connection, finding: StoredFinding) -> None:
+def _release_ghost(finding: StoredFinding) -> InventoryCorrected:
     assert finding.resource_id is not None
-    if finding.subject_kind == DNS_RECORD:
-        await DnsRecordStore(conn).release("id = $1", finding.resource_id, reason=GHOST_REASON)
-    else:
-        await ResourceStore(conn).release_resource(finding.resource_id, GHOST_REASON)
+    return InventoryCorrected(
+        finding_id=str(finding.id),
+        action=RELEASE,
+        subject_kind=finding.subject_kind,
+        row_id=str(finding.resource_id),
+        reason=GHOST_REASON,
+    )
 
 
-async def _take_provider_value(
-    conn: Connection, finding: StoredFinding, prices: dict[str, int]
-) -> None:
+def _take_provider_value(finding: StoredFinding, prices: dict[str, int]) -> InventoryCorrected:
     assert finding.resource_id is not None
     assert finding.field is not None
     cost = monthly_cost_cents(finding.actual or "", prices) if finding.field == "size" else None
-    await ResourceStore(conn).take_provider_value(
-        finding.resource_id, finding.field, finding.actual, cost
+    return InventoryCorrected(
+        finding_id=str(finding.id),
+        action=TAKE_PROVIDER_VALUE,
+        subject_kind=finding.subject_kind,
+        row_id=str(finding.resource_id),
+        reason="drift fix: the provider's value",
+        field=finding.field,
+        value=finding.actual,
+        monthly_cost_cents=cost,
     )

@@ -7,13 +7,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Final
-from uuid import UUID, uuid4
+from uuid import UUID, uuid5
 
 PROVIDER: Final = "digitalocean"
 DROPLET: Final = "droplet"
 DNS_RECORD: Final = "dns_record"
 CURRENCY: Final = "USD"
 REGISTER_STEP: Final = "register_inventory"
+# Ids are derived from what the events say (never drawn at random), so a rebuild from the topics
+# gives every row the id it has live: a resource's from its provider object, a DNS record's from
+# its saga and provider record.
+ID_NAMESPACE: Final = UUID("6f0a2d3c-5b7e-4c1a-9e8d-a1b2c3d4e5f6")
+
+
+def resource_id_of(provider: str, provider_id: str) -> UUID:
+    return uuid5(ID_NAMESPACE, f"resource:{provider}:{provider_id}")
+
+
+def dns_record_id_of(saga_id: UUID, record_id: str) -> UUID:
+    return uuid5(ID_NAMESPACE, f"dns_record:{saga_id}:{record_id}")
+
 
 # DigitalOcean's list prices for Basic droplets, per month, in US cents: the default of the
 # `droplet_prices_cents` setting (ARCADIA_INVENTORY_DROPLET_PRICES_CENTS), the one price table.
@@ -82,10 +95,12 @@ def droplet_resource(
     deployment_id: UUID,
     saga_id: UUID | None,
     prices: Mapping[str, int] = SIZE_PRICES_CENTS,
+    registered_at: datetime | None = None,
 ) -> Resource:
-    """A new, active resource for a droplet that has just become active (cost from `prices`)."""
+    """A new, active resource for a droplet that has just become active (cost from `prices`);
+    its id is derived from the droplet's, and `registered_at` is the DropletActive's time."""
     return Resource(
-        id=uuid4(),
+        id=resource_id_of(PROVIDER, str(droplet_id)),
         provider=PROVIDER,
         provider_id=str(droplet_id),
         kind=DROPLET,
@@ -98,6 +113,7 @@ def droplet_resource(
         monthly_cost_cents=monthly_cost_cents(size, prices),
         currency=CURRENCY,
         status=ResourceStatus.ACTIVE,
+        registered_at=registered_at,
     )
 
 

@@ -51,6 +51,33 @@ class DriftDetected(Event, frozen=True, kw_only=True):
     resource_id: str | None = None
 
 
+class InventoryCorrected(Event, frozen=True, kw_only=True):
+    """An operator's drift fix changed the inventory itself (no saga's doing).
+
+    `action`: `release` (a ghost: `subject_kind` droplet or dns_record, `row_id` the resource's
+    or DNS registration's id, released with `reason`) or `take_provider_value` (a droplet's
+    `field`, one of size, region or ip_address, now holds the provider's `value`; a new size
+    reprices it to `monthly_cost_cents`, null when unpriced). `finding_id` is the fixed
+    finding. The envelope's time is the moment the inventory changed: with the events it
+    consumes, these make its resources rebuildable from the topics (`arcadia rebuild
+    inventory.resources`).
+    """
+
+    finding_id: str
+    action: str
+    subject_kind: str
+    row_id: str
+    reason: str
+    field: str | None = None
+    value: str | None = None
+    monthly_cost_cents: int | None = None
+
+
 InventoryEvent = (
-    ResourceRegistered | ResourceLinked | ResourceReleased | ProvisioningAborted | DriftDetected
+    ResourceRegistered
+    | ResourceLinked
+    | ResourceReleased
+    | ProvisioningAborted
+    | DriftDetected
+    | InventoryCorrected
 )

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import asyncpg
 
-from arcadia_inventory.domain import PROVIDER, ResourceStatus
+from arcadia_inventory.domain import PROVIDER, ResourceStatus, dns_record_id_of
 from arcadia_platform.db import Connection
 
 DNS_FIELDS: Final = (
@@ -80,24 +80,27 @@ class DnsRecordStore:
         content: str,
         tenant_id: str,
         deployment_id: UUID,
-        saga_id: UUID | None,
+        saga_id: UUID,
+        at: datetime,
     ) -> UUID | None:
-        """Register the record (taking it over from an older active holder); None: known."""
+        """Register the record (taking it over from an older active holder); None: known. Its
+        id is derived from the saga and record, its time is `at` (the DnsPointed's)."""
         await self._conn.execute(
-            "UPDATE dns_records SET status = 'released', released_at = clock_timestamp(),"
+            "UPDATE dns_records SET status = 'released', released_at = $4,"
             " release_reason = 'record re-pointed by a later saga'"
             " WHERE provider = $1 AND record_id = $2 AND status = 'active'"
             " AND saga_id IS DISTINCT FROM $3",
             PROVIDER,
             record_id,
             saga_id,
+            at,
         )
         name, zone = split_fqdn(fqdn, domain)
-        new_id = uuid4()
+        new_id = dns_record_id_of(saga_id, record_id)
         inserted = await self._conn.fetchval(
             "INSERT INTO dns_records (id, provider, record_id, domain, name, fqdn, type, content,"
-            " tenant_id, deployment_id, saga_id, status)"
-            " VALUES ($1, $2, $3, $4, $5, $6, 'A', $7, $8, $9, $10, 'active')"
+            " tenant_id, deployment_id, saga_id, status, registered_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6, 'A', $7, $8, $9, $10, 'active', $11)"
             " ON CONFLICT (saga_id, record_id) DO NOTHING RETURNING id",
             new_id,
             PROVIDER,
@@ -109,17 +112,20 @@ class DnsRecordStore:
             tenant_id,
             deployment_id,
             saga_id,
+            at,
         )
         return new_id if inserted else None
 
-    async def release(self, where: str, *args: object, reason: str) -> list[UUID]:
-        """Release the active records matching `where` ($1.. are `args`); returns their ids."""
+    async def release(self, where: str, *args: object, reason: str, at: datetime) -> list[UUID]:
+        """Release the active records matching `where` ($1.. are `args`) at `at` (the causing
+        event's time); returns their ids."""
         rows = await self._conn.fetch(
-            "UPDATE dns_records SET status = 'released', released_at = clock_timestamp(),"
-            f" release_reason = ${len(args) + 1} WHERE {where} AND status = 'active'"
-            " RETURNING id",
+            "UPDATE dns_records SET status = 'released',"
+            f" released_at = ${len(args) + 2}, release_reason = ${len(args) + 1}"
+            f" WHERE {where} AND status = 'active' RETURNING id",
             *args,
             reason,
+            at,
         )
         return sorted(row["id"] for row in rows)
 

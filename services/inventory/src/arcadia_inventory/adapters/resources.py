@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -58,9 +59,14 @@ class ResourceStore:
         self._conn = conn
 
     async def lock_saga(self, saga_id: UUID) -> None:
-        """Serialise this transaction with any other touching the saga (register vs. abort)."""
+        """Serialise this transaction with any other touching the saga (register vs. abort).
+
+        A rebuild (tables first on its search_path, not `public`) locks in a key space of its
+        own: it runs while live handlers wait on its table lock holding these locks."""
         await self._conn.execute(
-            "SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))", str(saga_id)
+            "SELECT pg_advisory_xact_lock(hashtextextended(CASE current_schema()"
+            " WHEN 'public' THEN $1::text ELSE current_schema() || ':' || $1::text END, 0))",
+            str(saga_id),
         )
 
     async def saga_aborted(self, saga_id: UUID) -> bool:
@@ -79,11 +85,12 @@ class ResourceStore:
         reason: str,
         heard_from: str,
         abort_event_id: UUID,
+        at: datetime,
     ) -> bool:
         """True the first time this saga's abort is heard, whichever topic it came from."""
         inserted = await self._conn.fetchval(
             "INSERT INTO saga_aborts (saga_id, tenant_id, deployment_id, failed_step, reason,"
-            " heard_from, abort_event_id) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+            " heard_from, abort_event_id, aborted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
             " ON CONFLICT (saga_id) DO NOTHING RETURNING true",
             saga_id,
             tenant_id,
@@ -92,6 +99,7 @@ class ResourceStore:
             reason,
             heard_from,
             abort_event_id,
+            at,
         )
         return bool(inserted)
 
@@ -123,8 +131,10 @@ class ResourceStore:
         """Insert `resource`; False if its provider object is already registered."""
         inserted = await self._conn.fetchval(
             "INSERT INTO resources (id, provider, provider_id, kind, tenant_id, deployment_id,"
-            " saga_id, region, size, ip_address, monthly_cost_cents, currency, status)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+            " saga_id, region, size, ip_address, monthly_cost_cents, currency, status,"
+            " registered_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
+            " coalesce($14, clock_timestamp()))"
             " ON CONFLICT (provider, provider_id) DO NOTHING RETURNING true",
             resource.id,
             resource.provider,
@@ -139,28 +149,34 @@ class ResourceStore:
             resource.monthly_cost_cents,
             resource.currency,
             str(resource.status),
+            resource.registered_at,
         )
         return bool(inserted)
 
-    async def link(self, resource_id: UUID, deployment_id: UUID) -> None:
+    async def link(self, resource_id: UUID, deployment_id: UUID, *, at: datetime) -> None:
         await self._conn.execute(
-            "INSERT INTO resource_links (resource_id, deployment_id) VALUES ($1, $2)"
+            "INSERT INTO resource_links (resource_id, deployment_id, linked_at) VALUES ($1, $2, $3)"
             " ON CONFLICT (resource_id, deployment_id) DO UPDATE SET unlinked_at = NULL",
             resource_id,
             deployment_id,
+            at,
         )
 
-    async def release_for_saga(self, saga_id: UUID, reason: str) -> list[UUID]:
+    # Every write is timed by the event that caused it (`at`, its occurred_at), never by the
+    # clock: a rebuild from the topics (projection.py) then writes the same times.
+    async def release_for_saga(self, saga_id: UUID, reason: str, *, at: datetime) -> list[UUID]:
         """Release and unlink the saga's active resources; returns their ids."""
-        return await self._release("saga_id = $1", saga_id, reason)
+        return await self._release("saga_id = $1", saga_id, reason, at)
 
-    async def release_for_deployment(self, deployment_id: UUID, reason: str) -> list[UUID]:
+    async def release_for_deployment(
+        self, deployment_id: UUID, reason: str, *, at: datetime
+    ) -> list[UUID]:
         """Release and unlink the deployment's active resources; returns their ids."""
-        return await self._release("deployment_id = $1", deployment_id, reason)
+        return await self._release("deployment_id = $1", deployment_id, reason, at)
 
-    async def release_resource(self, resource_id: UUID, reason: str) -> list[UUID]:
+    async def release_resource(self, resource_id: UUID, reason: str, *, at: datetime) -> list[UUID]:
         """Release and unlink one resource (a drift fix: its droplet is gone)."""
-        return await self._release("id = $1", resource_id, reason)
+        return await self._release("id = $1", resource_id, reason, at)
 
     async def take_provider_value(
         self, resource_id: UUID, field: str, value: str | None, cost_cents: int | None
@@ -178,20 +194,22 @@ class ResourceStore:
                 cost_cents,
             )
 
-    async def _release(self, where: str, key: UUID, reason: str) -> list[UUID]:
+    async def _release(self, where: str, key: UUID, reason: str, at: datetime) -> list[UUID]:
         rows = await self._conn.fetch(
-            "UPDATE resources SET status = 'released', released_at = clock_timestamp(),"
+            "UPDATE resources SET status = 'released', released_at = $3,"
             f" release_reason = $2 WHERE {where} AND status = 'active' RETURNING id",
             key,
             reason,
+            at,
         )
         released = sorted(row["id"] for row in rows)
         # The saga's or deployment's DNS records go with it (no event: not a saga step's).
-        await DnsRecordStore(self._conn).release(where, key, reason=reason)
+        await DnsRecordStore(self._conn).release(where, key, reason=reason, at=at)
         if released:
             await self._conn.execute(
-                "UPDATE resource_links SET unlinked_at = clock_timestamp()"
+                "UPDATE resource_links SET unlinked_at = $2"
                 " WHERE resource_id = ANY($1::uuid[]) AND unlinked_at IS NULL",
                 released,
+                at,
             )
         return released

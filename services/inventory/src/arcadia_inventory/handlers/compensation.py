@@ -46,11 +46,14 @@ async def compensate_saga(
         reason=reason,
         heard_from=event.producer,
         abort_event_id=event.event_id,
+        at=event.occurred_at,
     )
     if not first:
         log.info("abort.already_compensated", saga_id=str(saga_id), heard_from=event.producer)
         return
-    released = await store.release_for_saga(saga_id, f"saga aborted at {failed_step}: {reason}")
+    released = await store.release_for_saga(
+        saga_id, f"saga aborted at {failed_step}: {reason}", at=event.occurred_at
+    )
     if released:
         await store.note_released_for_abort(saga_id, released[0])
     await publish(conn, event, *released_events(released))
@@ -70,7 +73,7 @@ async def release_torn_down_deployment(
     if event.deployment_id is None:
         raise IncompleteEnvelopeError(f"DeploymentTeardownRequested {event.event_id} has no id")
     released = await ResourceStore(conn).release_for_deployment(
-        event.deployment_id, f"deployment {teardown.to_state}"
+        event.deployment_id, f"deployment {teardown.to_state}", at=event.occurred_at
     )
     await publish(conn, event, *released_events(released))
     log.info(

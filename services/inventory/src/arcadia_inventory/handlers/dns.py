@@ -36,6 +36,7 @@ async def record_dns_pointed(conn: Connection, event: Envelope, *, domain: str) 
         tenant_id=event.tenant_id,
         deployment_id=event.deployment_id,
         saga_id=event.saga_id,
+        at=event.occurred_at,
     )
     log.info("dns.registered", record_id=pointed.record_id, fqdn=pointed.fqdn, new=bool(added))
 
@@ -48,12 +49,15 @@ async def record_dns_reverted(conn: Connection, event: Envelope) -> None:
     store = DnsRecordStore(conn)
     reason = f"dns reverted ({reverted.fqdn})"
     if reverted.record_id is None:
-        released = await store.release("deployment_id = $1", event.deployment_id, reason=reason)
+        released = await store.release(
+            "deployment_id = $1", event.deployment_id, reason=reason, at=event.occurred_at
+        )
     else:
         released = await store.release(
             "deployment_id = $1 AND record_id = $2",
             event.deployment_id,
             str(reverted.record_id),
             reason=reason,
+            at=event.occurred_at,
         )
     log.info("dns.released", deployment_id=str(event.deployment_id), released=len(released))

@@ -66,6 +66,7 @@ async def register_droplet(
         deployment_id=deployment_id,
         saga_id=event.saga_id,
         prices=prices,
+        registered_at=event.occurred_at,
     )
     if not await store.add(resource):
         # Another transaction registered the provider id since we looked: judge it the same way.
@@ -74,7 +75,7 @@ async def register_droplet(
         ):
             raise RuntimeError(f"provider id {provider_id} neither insertable nor registered")
         return
-    await store.link(resource.id, deployment_id)
+    await store.link(resource.id, deployment_id, at=event.occurred_at)
     registered = registered_event(resource)
     await publish(conn, event, registered, ResourceLinked(resource_id=str(resource.id)))
     log.info(

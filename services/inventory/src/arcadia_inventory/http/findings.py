@@ -24,6 +24,7 @@ from arcadia_inventory.http.drift_schemas import (
 )
 from arcadia_inventory.http.query import parse_query
 from arcadia_inventory.scanner import DriftScanner
+from arcadia_platform.outbox import Outbox
 from arcadia_platform.problems import ProblemError
 
 
@@ -92,6 +93,7 @@ class DriftController(Controller):
         pool: NamedDependency[asyncpg.Pool],
         cloud: NamedDependency[Cloud],
         settings: NamedDependency[InventorySettings],
+        outbox: NamedDependency[Outbox],
     ) -> FixView:
         query = parse_query(request, FixQuery)
         outcome = await fix_finding(
@@ -100,6 +102,7 @@ class DriftController(Controller):
             _uuid(finding_id, "finding"),
             confirm=query.confirm,
             prices=settings.droplet_prices_cents,
+            outbox=outbox,
         )
         return FixView(
             finding=FindingView.of(outcome.finding),

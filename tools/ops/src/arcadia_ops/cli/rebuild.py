@@ -15,14 +15,19 @@ from arcadia_ops.places import SERVICES, Places
 from arcadia_ops.services import ServiceError, rebuild_progress, rebuildable, start_rebuild
 
 # Any service may hold read models: billing's of the others' facts, the gateway's of billing's
-# subscriptions (api.subscriptions).
+# subscriptions (api.subscriptions), the inventory's resources (inventory.resources: rebuilt in
+# its consumer's order, see arcadia_platform.rebuild_ordered).
 OWNERS = SERVICES
 
 
 async def _owner(where: Places, projection: str) -> tuple[str, str]:
-    """(service, name) for `service.name` or a plain name only one service has."""
+    """(service, name) for `service.name` (or `service-name`) or a plain name only one service
+    has."""
     if "." in projection:
         service, name = projection.split(".", 1)
+        return service, name
+    service, _, name = projection.partition("-")
+    if service in OWNERS and name:
         return service, name
     found = await asyncio.gather(*(rebuildable(where, s) for s in OWNERS))
     owners = [s for s, names in zip(OWNERS, found, strict=True) if projection in names]
@@ -37,7 +42,10 @@ async def _owner(where: Places, projection: str) -> tuple[str, str]:
 
 def rebuild(
     projection: Annotated[
-        str, typer.Argument(help="e.g. deployments (billing's view), or SERVICE.NAME")
+        str,
+        typer.Argument(
+            help="e.g. deployments (billing's view), or SERVICE.NAME: inventory.resources"
+        ),
     ],
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="build and compare with the live tables; swap nothing")
