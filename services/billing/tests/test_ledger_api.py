@@ -7,8 +7,10 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
+import msgspec
 import pytest
 
+from arcadia_contracts import Envelope
 from services.billing.tests.support import BillingStack, SettableClock, ids
 
 
@@ -197,3 +199,33 @@ async def test_balances_are_per_tenant_and_operators_can_list_them_all(
     assert {(a, -100), (b, -300)} <= {(x["tenant_id"], x["balance_cents"]) for x in everyone}
     assert [e["amount_cents"] for e in a_ledger] == [-100]
     assert (await billing.get(f"/tenants/{ids()[0]}/balance")).json()["balances"] == []
+
+
+async def test_a_closed_period_announces_the_next_one_to_the_gateways_read_model(
+    own_billing: BillingStack,
+) -> None:
+    """The close moves the subscription to its next period: SubscriptionChanged says so, or the
+    gateway's view would keep showing the period just charged."""
+    billing, clock = own_billing, own_billing.clock
+    tenant, deployment = ids()
+    clock.pinned = at("2024-01-01T00:00:00")
+    await subscribe(billing, tenant, deployment)
+    clock.pinned = at("2024-02-02T00:00:00")
+    before = await views(billing, deployment)
+
+    assert mine(await close(billing, "2024-02-01T00:00:00Z"), deployment)
+    after = await views(billing, deployment)
+    await close(billing, "2024-02-01T00:00:00Z")  # nothing left to close: nothing announced
+
+    (announced,) = after[len(before) :]
+    view = announced.payload.view  # type: ignore[attr-defined]
+    assert view.current_period_start == "2024-02-01T00:00:00Z"
+    assert before[-1].payload.view.current_period_start == "2024-01-01T00:00:00Z"  # type: ignore[attr-defined]
+    assert len(await views(billing, deployment)) == len(after)
+    own = (await billing.get(f"/deployments/{deployment}/subscription", tenant_id=tenant)).json()
+    assert msgspec.to_builtins(view) == own
+
+
+async def views(billing: BillingStack, deployment: UUID) -> list[Envelope]:
+    found = await billing.outbox(deployment, views=True)
+    return [e for e in found if e.type == "SubscriptionChanged"]

@@ -40,7 +40,7 @@ def create_app(settings: BillingSettings, *, clock: Clock | None = None) -> Lite
     publisher = Publisher(runtime.outbox)
     ROUTES(routes, publisher, clock)
     transactions = Transactions(runtime)
-    ledger = LedgerCommands(transactions, clock, runtime.crash_points)
+    ledger = LedgerCommands(transactions, clock, runtime.crash_points, publisher)
     billing = Billing(
         catalog=CatalogCommands(transactions, clock),
         subscriptions=SubscriptionCommands(transactions, publisher, clock),

@@ -8,6 +8,7 @@ from datetime import datetime
 from arcadia_billing.adapters.invoices import InvoiceRepository
 from arcadia_billing.adapters.ledger import Balance, LedgerRepository, RecordedEntry
 from arcadia_billing.adapters.margin import MarginBy, MarginQuery, MarginRow
+from arcadia_billing.adapters.publisher import Publisher
 from arcadia_billing.adapters.subscriptions import SubscriptionRepository
 from arcadia_billing.clock import Clock
 from arcadia_billing.commands import Transactions
@@ -31,11 +32,17 @@ class ClosedPeriod:
 
 class LedgerCommands:
     def __init__(
-        self, transactions: Transactions, clock: Clock, crash_points: CrashPoints = NO_FAULTS
+        self,
+        transactions: Transactions,
+        clock: Clock,
+        crash_points: CrashPoints = NO_FAULTS,
+        publisher: Publisher | None = None,
     ) -> None:
         self._tx = transactions
         self._clock = clock
         self._crash = crash_points  # failure tests: die inside a close, or between two
+        # A close moves the subscription to its next period: the gateway's read model hears it.
+        self._publisher = publisher
 
     async def close_periods(self, as_of: datetime, actor: str) -> list[ClosedPeriod]:
         """Charge every period that ended by `as_of`. A closed period is never charged again,
@@ -51,10 +58,15 @@ class LedgerCommands:
                 repository = SubscriptionRepository(conn)
                 subscription = await repository.by_id(subscription_id, lock=True)
                 if subscription is not None:
-                    closed += await self._close(conn, subscription, as_of)
+                    now_closed = await self._close(conn, subscription, as_of)
+                    closed += now_closed
                     await repository.save(subscription)
+                    if now_closed and self._publisher is not None:
+                        await self._publisher.announce(conn, subscription.id)
                     self._crash.hit("close.before_commit")
             self._crash.hit("close.after_commit")
+        if closed and self._publisher is not None:
+            self._publisher.wake_relay()
         log.info("periods.closed", as_of=as_of.isoformat(), closed=len(closed), actor=actor)
         return closed
 
