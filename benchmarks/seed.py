@@ -61,18 +61,46 @@ async def columns_of(conn: asyncpg.Connection) -> dict[str, list[Column]]:
     return tables
 
 
-def cloned(column: Column) -> str:
-    """The SQL expression for `column` in copy `k`."""
+def cloned(column: Column, forced: bool = False) -> str:
+    """The SQL expression for `column` in copy `k`; `forced`: it must differ per copy (it makes a
+    unique index of several columns unique, and no other column of that index does)."""
     name = f'"{column.name}"'
     if column.references in SKIPPED:
         return name  # points at the catalog: the same plan for every copy
     if column.type == "uuid":
         return f"md5({name}::text || ':' || k)::uuid"
-    if column.type in INTEGERS and (column.unique or column.serial or column.references):
+    if column.type in INTEGERS and (forced or column.unique or column.serial or column.references):
         return f"{name} + k * {SHIFT[column.type]}"
-    if column.type == "text" and (column.unique or column.name == "tenant_id"):
+    if column.type == "text" and (forced or column.unique or column.name == "tenant_id"):
         return f"{name} || '-s' || k"  # passes the slug and tenant id checks
     return name
+
+
+async def forced_columns(conn: asyncpg.Connection) -> set[tuple[str, str]]:
+    """(table, column): one column of each unique index that no rule would make differ per copy
+    (e.g. inventory's UNIQUE (provider, provider_id): two texts)."""
+    indexes = await conn.fetch(
+        """
+        SELECT c.relname AS table, array_agg(a.attname ORDER BY a.attnum) AS columns
+        FROM pg_index i
+        JOIN pg_class c ON c.oid = i.indrelid
+        JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'
+        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = ANY (i.indkey)
+        WHERE i.indisunique AND i.indnatts > 1
+        GROUP BY i.indexrelid, c.relname
+        """
+    )
+    tables = await columns_of(conn)
+    forced: set[tuple[str, str]] = set()
+    for index in indexes:
+        members = [c for c in tables.get(index["table"], []) if c.name in index["columns"]]
+        if any(cloned(c) != f'"{c.name}"' for c in members):
+            continue
+        for column in reversed(members):  # the last: the id-like one (provider, provider_id)
+            if column.type == "text" or column.type in INTEGERS:
+                forced.add((index["table"], column.name))
+                break
+    return forced
 
 
 def order_by_references(tables: dict[str, list[Column]]) -> list[str]:
@@ -97,11 +125,12 @@ async def clone_database(url: str, copies: int) -> dict[str, int]:
     conn = await asyncpg.connect(url)
     try:
         tables = {t: c for t, c in (await columns_of(conn)).items() if t not in SKIPPED}
+        forced = await forced_columns(conn)
         inserted: dict[str, int] = {}
         async with conn.transaction():
             for table in order_by_references(tables):
                 names = ", ".join(f'"{c.name}"' for c in tables[table])
-                values = ", ".join(cloned(c) for c in tables[table])
+                values = ", ".join(cloned(c, (table, c.name) in forced) for c in tables[table])
                 status = await conn.execute(
                     f'INSERT INTO "{table}" ({names}) SELECT {values}'
                     # A bookkeeping row no rule makes unique is copied once, not failed on.

@@ -17,7 +17,12 @@ CREATE TABLE deployments (
 CREATE TABLE ledger (id bigserial PRIMARY KEY, deployment_id uuid NOT NULL REFERENCES deployments (id),
     droplet_id bigint UNIQUE, amount integer NOT NULL);
 CREATE TABLE lines (ledger_id bigint PRIMARY KEY REFERENCES ledger (id), note text);
+CREATE TABLE resources (id uuid PRIMARY KEY, provider text NOT NULL, provider_id text NOT NULL,
+    UNIQUE (provider, provider_id));
+CREATE TABLE links (resource_id uuid NOT NULL REFERENCES resources (id), deployment_id uuid
+    NOT NULL REFERENCES deployments (id), PRIMARY KEY (resource_id, deployment_id));
 INSERT INTO plans VALUES ('basic');
+INSERT INTO resources VALUES ('00000000-0000-0000-0000-00000000000a', 'do', '7');
 INSERT INTO deployments VALUES
     ('00000000-0000-0000-0000-000000000001', 'acme', 'web', 'basic'),
     ('00000000-0000-0000-0000-000000000002', 'acme', 'api', 'basic');
@@ -25,6 +30,8 @@ INSERT INTO ledger (deployment_id, droplet_id, amount) VALUES
     ('00000000-0000-0000-0000-000000000001', 7, 100),
     ('00000000-0000-0000-0000-000000000002', 8, 250);
 INSERT INTO lines SELECT id, 'line' FROM ledger;
+INSERT INTO links VALUES ('00000000-0000-0000-0000-00000000000a',
+    '00000000-0000-0000-0000-000000000001');
 """
 
 
@@ -45,7 +52,8 @@ async def test_every_row_is_copied_with_its_keys_and_joins(database: str) -> Non
         top = await conn.fetchval("SELECT max(id) FROM ledger WHERE amount <> 1")
     finally:
         await conn.close()
-    assert inserted == {"deployments": 6, "ledger": 6, "lines": 6}  # plans: the catalog
+    # plans: the catalog; resources: a unique pair of texts, made to differ per copy
+    assert inserted == {"deployments": 6, "ledger": 6, "lines": 6, "resources": 3, "links": 3}
     assert len(joined) == 8  # every copy's rows still join: 2 originals + 3 copies of 2
     assert {r["plan_code"] for r in joined} == {"basic"}
     assert sorted(r["amount"] for r in joined) == [100] * 4 + [250] * 4
