@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from uuid import UUID
 
 from arcadia_api.config import ApiSettings
+from arcadia_api.http.pagination import Keyset
 from arcadia_api.http.upstream import Upstream
 from arcadia_api.inventory.schemas import (
     DriftFix,
@@ -19,13 +19,11 @@ from arcadia_api.inventory.schemas import (
     ResourceStatus,
 )
 
-Keyset = tuple[datetime, UUID]
-
 
 def _after(prefix: str, after: Keyset | None) -> dict[str, str | int | None]:
     if after is None:
         return {}
-    return {f"after_{prefix}": after[0].isoformat(), "after_id": str(after[1])}
+    return {f"after_{prefix}": after.at.isoformat(), "after_id": str(after.id)}
 
 
 class InventoryClient:

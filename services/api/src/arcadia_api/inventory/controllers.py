@@ -9,7 +9,7 @@ from litestar import Controller, get, post
 from litestar.params import Parameter
 
 from arcadia_api.http.auth import operator_only
-from arcadia_api.http.pagination import decode_cursor, encode_cursor
+from arcadia_api.http.pagination import Keyset, decode_cursor, encode_cursor
 from arcadia_api.http.principal import Principal, tenant_scope
 from arcadia_api.http.problems import problem_responses
 from arcadia_api.http.tokens import TENANT_ID
@@ -76,13 +76,15 @@ class InventoryController(Controller):
             deployment_id=deployment_id,
             kind=kind,
             status=resource_status,
-            after=None if cursor is None else decode_cursor(cursor),
+            after=None if cursor is None else decode_cursor(cursor, Keyset),
             limit=limit,
         )
         last = page.items[-1] if page.more and page.items else None
         return InventoryPage(
             items=page.items,
-            next_cursor=None if last is None else encode_cursor(last.registered_at, last.id),
+            next_cursor=None
+            if last is None
+            else encode_cursor(Keyset(last.registered_at, last.id)),
         )
 
 
@@ -101,13 +103,13 @@ class OperationsController(Controller):
         """Operators: drift findings kept by the scans, with `first_seen` and `last_seen`."""
         page = await inventory.findings(
             status=finding_status,
-            after=None if cursor is None else decode_cursor(cursor),
+            after=None if cursor is None else decode_cursor(cursor, Keyset),
             limit=limit,
         )
         last = page.items[-1] if page.more and page.items else None
         return DriftPage(
             items=page.items,
-            next_cursor=None if last is None else encode_cursor(last.first_seen, last.id),
+            next_cursor=None if last is None else encode_cursor(Keyset(last.first_seen, last.id)),
         )
 
     @post("/drift/scan", status_code=202, responses=problem_responses(401, 403, 502, 503, 504))
