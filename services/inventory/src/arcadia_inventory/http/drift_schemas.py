@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Self
 from uuid import UUID
 
 import msgspec
@@ -49,12 +49,17 @@ class FixQuery(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     confirm: bool = False
 
 
-# The response shapes are the repositories' rows, under the names this API documents them by
-# (their OpenAPI components): the fields are declared once, in adapters/.
-class ItemView(Item, frozen=True, kw_only=True):
+class RowView(msgspec.Struct, frozen=True, kw_only=True):
+    """A repository's row under the name this API documents it by (its OpenAPI component): a
+    view is the row's type and this, so the fields are declared once, in adapters/."""
+
     @classmethod
-    def of(cls, item: Item) -> ItemView:
-        return cls(**msgspec.structs.asdict(item))
+    def of(cls, row: msgspec.Struct) -> Self:
+        return cls(**msgspec.structs.asdict(row))
+
+
+class ItemView(Item, RowView, frozen=True, kw_only=True):
+    pass
 
 
 class ItemPage(msgspec.Struct, frozen=True, kw_only=True):
@@ -62,10 +67,8 @@ class ItemPage(msgspec.Struct, frozen=True, kw_only=True):
     more: bool
 
 
-class FindingView(StoredFinding, frozen=True, kw_only=True):
-    @classmethod
-    def of(cls, finding: StoredFinding) -> FindingView:
-        return cls(**msgspec.structs.asdict(finding))
+class FindingView(StoredFinding, RowView, frozen=True, kw_only=True):
+    pass
 
 
 class FindingPage(msgspec.Struct, frozen=True, kw_only=True):
@@ -73,10 +76,8 @@ class FindingPage(msgspec.Struct, frozen=True, kw_only=True):
     more: bool
 
 
-class ScanView(Scan, frozen=True, kw_only=True):
-    @classmethod
-    def of(cls, scan: Scan) -> ScanView:
-        return cls(**msgspec.structs.asdict(scan))
+class ScanView(Scan, RowView, frozen=True, kw_only=True):
+    pass
 
 
 class FixView(msgspec.Struct, frozen=True, kw_only=True):
