@@ -13,8 +13,14 @@ from typing import Annotated, TypeVar
 from uuid import UUID
 
 import msgspec
+from litestar.params import Parameter
 
 from arcadia_platform.problems import ProblemError
+
+# The `cursor` query parameter of a paged listing (the invoices' keeps billing's older limits).
+CursorQuery = Annotated[
+    str | None, Parameter(max_length=512, description="`next_cursor` of the previous page.")
+]
 
 
 class InvalidCursorError(ProblemError):

@@ -9,7 +9,7 @@ from litestar import Controller, get, post
 from litestar.params import Parameter
 
 from arcadia_api.http.auth import operator_only
-from arcadia_api.http.pagination import Keyset, decode_cursor, encode_cursor
+from arcadia_api.http.pagination import CursorQuery, Keyset, decode_cursor, encode_cursor
 from arcadia_api.http.principal import Principal, tenant_scope
 from arcadia_api.http.problems import problem_responses
 from arcadia_api.http.tokens import TENANT_ID
@@ -42,9 +42,6 @@ KindFilter = Annotated[
 ]
 Limit = Annotated[int, Parameter(ge=1, le=500, description="Page size.")]
 Offset = Annotated[int, Parameter(ge=0, le=10_000_000, description="Resources to skip.")]
-Cursor = Annotated[
-    str | None, Parameter(max_length=512, description="`next_cursor` of the previous page.")
-]
 FindingFilter = Annotated[
     FindingStatus,
     Parameter(query="status", description="Open findings (the default) or closed ones."),
@@ -67,7 +64,7 @@ class InventoryController(Controller):
         kind: KindFilter = None,
         resource_status: StatusFilter = None,
         limit: Limit = 100,
-        cursor: Cursor = None,
+        cursor: CursorQuery = None,
     ) -> InventoryPage:
         """Cloud resources (droplets and DNS records) with what each costs per month, oldest
         registration first. Tenants see their own; operators everyone's (`tenant_id` filters)."""
@@ -98,7 +95,7 @@ class OperationsController(Controller):
         inventory: InventoryClient,
         finding_status: FindingFilter = FindingStatus.OPEN,
         limit: Limit = 100,
-        cursor: Cursor = None,
+        cursor: CursorQuery = None,
     ) -> DriftPage:
         """Operators: drift findings kept by the scans, with `first_seen` and `last_seen`."""
         page = await inventory.findings(
