@@ -14,6 +14,7 @@ from arcadia_platform.runtime import ServiceRuntime
 from arcadia_platform.service_auth import (
     DEV_SERVICE_SECRET,
     HEADER,
+    SCHEME,
     InsecureSettingsError,
     ServiceAuth,
     ServiceCredential,
@@ -136,3 +137,24 @@ def test_arcadia_env_is_read_unprefixed_by_every_service(monkeypatch: pytest.Mon
     assert ServiceSettings().environment == "staging"
     monkeypatch.setenv("ARCADIA_INTERNAL_CALLERS", '{"api": "s3cr3t"}')
     assert ServiceSettings().internal_callers == {"api": "s3cr3t"}
+
+
+def test_the_openapi_document_declares_the_credential_on_internal_routes_only() -> None:
+    app = service_app(ServiceRuntime(settings()), [whoami, public])
+    document = app.openapi_schema.to_schema()
+
+    scheme = document["components"]["securitySchemes"][SCHEME]
+    assert (scheme["type"], scheme["in"], scheme["name"]) == ("apiKey", "header", HEADER)
+    internal = document["paths"]["/internal/v1/whoami"]["get"]
+    assert internal["security"] == [{SCHEME: []}]
+    assert "401" in internal["responses"]
+    assert "security" not in document["paths"]["/public"]["get"]
+    assert "401" not in document["paths"]["/public"]["get"]["responses"]
+
+
+def test_a_document_without_internal_routes_is_left_as_it_is() -> None:
+    app = service_app(ServiceRuntime(settings()), [public])
+    document = app.openapi_schema.to_schema()
+
+    assert "securitySchemes" not in document.get("components", {})
+    assert "security" not in document["paths"]["/public"]["get"]

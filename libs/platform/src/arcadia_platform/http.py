@@ -20,6 +20,7 @@ from arcadia_platform.runtime import ServiceRuntime
 from arcadia_platform.service_auth import (
     InsecureSettingsError,
     ServiceAuth,
+    document_service_auth,
     refuse_development_callers,
 )
 from arcadia_platform.settings import ServiceSettings
@@ -118,7 +119,7 @@ def service_app(
         async with runtime.running():
             yield
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             health,
             ready,
@@ -133,3 +134,6 @@ def service_app(
         middleware=middleware,
         **litestar_options,
     )
+    if app.openapi_config is not None:
+        document_service_auth(app.openapi_schema)
+    return app

@@ -16,13 +16,23 @@ from typing import Any, Final
 import httpx
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
+from litestar.openapi.spec import (
+    OpenAPI,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    Operation,
+    Reference,
+    SecurityScheme,
+)
 
 from arcadia_platform.logs import get_logger
-from arcadia_platform.problems import ProblemError
+from arcadia_platform.problems import PROBLEM_JSON, ProblemError
 
 log = get_logger(__name__)
 HEADER: Final = "X-Arcadia-Service"
 INTERNAL_PREFIX: Final = "/internal/"
+# The security scheme's name in an OpenAPI document's components.
+SCHEME: Final = "serviceCredential"
 DEVELOPMENT: Final = "development"
 # Public (it is in the repository): accepted only when ARCADIA_ENV=development.
 DEV_SERVICE_SECRET: Final = "arcadia-local-development-service-secret"
@@ -116,3 +126,38 @@ class ServiceAuth:
                 headers={"WWW-Authenticate": HEADER},
             )
         connection.scope.setdefault("state", {})["service_caller"] = caller
+
+
+def document_service_auth(schema: OpenAPI) -> None:
+    """Declare the credential in an OpenAPI document as the guard applies it: an apiKey scheme in
+    the `X-Arcadia-Service` header, required by every operation under `/internal/`, which may
+    answer 401 (a problem document, with its schema when the document has `Problem`). A document
+    without such an operation (the gateway's public one) is left as it is."""
+    internal = [
+        item for path, item in (schema.paths or {}).items() if path.startswith(INTERNAL_PREFIX)
+    ]
+    if not internal:
+        return
+    schema.components.security_schemes = {
+        **(schema.components.security_schemes or {}),
+        SCHEME: SecurityScheme(
+            type="apiKey",
+            name=HEADER,
+            security_scheme_in="header",
+            description=f"`{HEADER}: <caller>:<secret>`: a caller the service lists in its"
+            " `ARCADIA_<S>_INTERNAL_CALLERS`, with its secret; without it, a 401 problem"
+            " `service_unauthenticated`.",
+        ),
+    }
+    problem = Reference("#/components/schemas/Problem")
+    has_problem = "Problem" in (schema.components.schemas or {})
+    unauthenticated = OpenAPIResponse(
+        description="Unauthorized: no known caller and secret in the service credential",
+        content={PROBLEM_JSON: OpenAPIMediaType(schema=problem)} if has_problem else None,
+    )
+    for item in internal:
+        for method in ("get", "put", "post", "delete", "options", "head", "patch", "trace"):
+            operation: Operation | None = getattr(item, method)
+            if operation is not None:
+                operation.security = [*(operation.security or []), {SCHEME: []}]
+                operation.responses = {"401": unauthenticated, **(operation.responses or {})}

@@ -108,9 +108,8 @@ class ApiSettings(ServiceSettings):
     upstream_timeout_s: float = Field(default=5.0, gt=0, le=120)
     """How long one call to billing or inventory may take (seconds); then a 504 problem."""
     drift_timeout_s: float = Field(default=60.0, gt=0, le=600)
-    """How long the drift report may take (seconds): inventory reads the whole provider account for
-    it.
-    """
+    """How long the operators' audit waits for the provisioner's facts (seconds): it reads the
+    provider's whole account (droplets and DNS records) for them."""
     # The operators' audit (GET /api/v1/ops/audit), as `arcadia audit` judges it.
     audit_lag_bound: int = Field(default=1000, ge=0)
     """A consumer group further behind than this many records is a finding (any lag is, when the

@@ -106,16 +106,6 @@ class BillingClient:
         body = _body(data, actor, tenant_id=deployment.tenant_id, deployment_id=str(deployment.id))
         return await self._billing.post("/subscriptions", Subscription, body)
 
-    async def subscription(self, deployment: Deployment) -> Subscription | None:
-        """The deployment's subscription; None when it has none."""
-        params = {"tenant_id": deployment.tenant_id}
-        try:
-            return await self._billing.get(_subscription(deployment), Subscription, params=params)
-        except UpstreamRefusedError as exc:
-            if exc.status == 404:
-                return None
-            raise
-
     async def change_plan(
         self, deployment: Deployment, data: ChangePlanRequest, actor: str
     ) -> PlanChange:

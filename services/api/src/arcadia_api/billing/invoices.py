@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import datetime
 from typing import Annotated
 from uuid import UUID
@@ -13,7 +11,7 @@ from litestar import Controller, get
 from litestar.params import Parameter
 
 from arcadia_api.billing.client import BillingClient
-from arcadia_api.http.pagination import InvalidCursorError
+from arcadia_api.http.pagination import Keyset, decode_cursor, encode_cursor
 from arcadia_api.http.principal import Principal, tenant_scope
 from arcadia_api.http.problems import problem_responses
 from arcadia_api.http.tokens import TENANT_ID
@@ -67,27 +65,6 @@ class InvoicePage(msgspec.Struct, frozen=True, kw_only=True):
     next_cursor: str | None
 
 
-class _Cursor(msgspec.Struct, array_like=True, frozen=True):
-    period_start: datetime
-    id: UUID
-
-
-def _encode(period_start: datetime, invoice_id: UUID) -> str:
-    raw = msgspec.json.encode(_Cursor(period_start, invoice_id))
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode(text: str) -> _Cursor:
-    try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-        cursor = msgspec.json.decode(raw, type=_Cursor)
-    except (binascii.Error, ValueError, msgspec.DecodeError) as exc:
-        raise InvalidCursorError() from exc
-    if cursor.period_start.tzinfo is None:
-        raise InvalidCursorError()
-    return cursor
-
-
 class InvoiceController(Controller):
     tags = ["billing"]
 
@@ -101,17 +78,17 @@ class InvoiceController(Controller):
         cursor: Cursor = None,
     ) -> InvoicePage:
         """Invoices, newest month first: one per tenant, currency and month of closed periods."""
-        before = _decode(cursor) if cursor else None
+        before = decode_cursor(cursor, Keyset) if cursor else None
         params: dict[str, str | int | None] = {
             "tenant_id": tenant_scope(principal, tenant_id),
             "limit": limit,
-            "before_period": before.period_start.isoformat() if before else None,
+            "before_period": before.at.isoformat() if before else None,
             "before_id": str(before.id) if before else None,
         }
         page = await billing.upstream.get("/invoices", _BillingPage, params=params)
         next_cursor = None
         if page.next_before_period is not None and page.next_before_id is not None:
-            next_cursor = _encode(page.next_before_period, page.next_before_id)
+            next_cursor = encode_cursor(Keyset(page.next_before_period, page.next_before_id))
         return InvoicePage(invoices=page.invoices, next_cursor=next_cursor)
 
     @get("/invoices/{invoice_id:uuid}", responses=problem_responses(401, 404, 502, 503, 504))

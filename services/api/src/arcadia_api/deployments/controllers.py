@@ -24,6 +24,7 @@ from arcadia_api.deployments.schemas import (
     TransitionRequest,
 )
 from arcadia_api.http.auth import operator_only
+from arcadia_api.http.pagination import CursorQuery
 from arcadia_api.http.principal import Principal
 from arcadia_api.http.problems import problem_responses
 from arcadia_api.http.tokens import TENANT_ID
@@ -46,9 +47,6 @@ StateFilter = Annotated[
     DeploymentState | None, Parameter(query="state", description="Only deployments in this state.")
 ]
 Limit = Annotated[int, Parameter(ge=1, le=100, description="Page size.")]
-Cursor = Annotated[
-    str | None, Parameter(max_length=512, description="`next_cursor` of the previous page.")
-]
 AnyRequest = Request[Principal, str, State]
 
 
@@ -88,7 +86,7 @@ class DeploymentController(Controller):
         lifecycle_state: StateFilter = None,
         tenant_id: TenantFilter = None,
         limit: Limit = 50,
-        cursor: Cursor = None,
+        cursor: CursorQuery = None,
     ) -> DeploymentPage:
         """Deployments the caller may see, newest first, optionally in one state."""
         async with runtime.pool.acquire() as conn:
@@ -172,7 +170,7 @@ class DeploymentController(Controller):
         principal: Principal,
         deployment_id: UUID,
         limit: Limit = 50,
-        cursor: Cursor = None,
+        cursor: CursorQuery = None,
     ) -> DeploymentEventPage:
         """The deployment's whole lifecycle history, oldest first, a page at a time."""
         async with runtime.pool.acquire() as conn:

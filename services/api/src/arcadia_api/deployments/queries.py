@@ -18,12 +18,11 @@ from arcadia_api.deployments.schemas import (
     TenantSummary,
 )
 from arcadia_api.http.pagination import (
+    EventCursor,
+    Keyset,
+    TenantCursor,
     decode_cursor,
-    decode_event_cursor,
-    decode_tenant_cursor,
     encode_cursor,
-    encode_event_cursor,
-    encode_tenant_cursor,
 )
 from arcadia_api.http.principal import Principal, tenant_scope
 from arcadia_api.saga import repository as sagas
@@ -68,14 +67,14 @@ async def deployment_events(
     cursor: str | None,
 ) -> DeploymentEventPage:
     await _visible(conn, principal, deployment_id)
-    after = 0 if cursor is None else decode_event_cursor(cursor)
+    after = 0 if cursor is None else decode_cursor(cursor, EventCursor).event
     rows = await PostgresDeployments(conn).events_page(
         deployment_id, after_id=after, limit=limit + 1
     )
     items, more = rows[:limit], len(rows) > limit
     return DeploymentEventPage(
         items=[event for _, event in items],
-        next_cursor=encode_event_cursor(items[-1][0]) if more else None,
+        next_cursor=encode_cursor(EventCursor(items[-1][0])) if more else None,
     )
 
 
@@ -96,25 +95,26 @@ async def list_deployments(
     limit: int,
     cursor: str | None,
 ) -> DeploymentPage:
+    after = None if cursor is None else decode_cursor(cursor, Keyset)
     # One row more than asked tells whether another page follows.
     rows = await PostgresDeployments(conn).page(
         tenant_id=tenant_scope(principal, tenant_id),
         state=state,
-        after=None if cursor is None else decode_cursor(cursor),
+        after=None if after is None else (after.at, after.id),
         limit=limit + 1,
     )
     items, more = rows[:limit], len(rows) > limit
     last = items[-1] if more else None
     return DeploymentPage(
         items=items,
-        next_cursor=None if last is None else encode_cursor(last.created_at, last.id),
+        next_cursor=None if last is None else encode_cursor(Keyset(last.created_at, last.id)),
     )
 
 
 async def tenant_summaries(conn: Connection, *, limit: int, cursor: str | None) -> TenantList:
     """Tenants that have a deployment, by id, a page at a time, with their deployment count per
     state (operators)."""
-    after = decode_tenant_cursor(cursor) if cursor else None
+    after = decode_cursor(cursor, TenantCursor).tenant_id if cursor else None
     counts: dict[str, dict[str, int]] = defaultdict(dict)
     rows = await PostgresDeployments(conn).counts_by_tenant_and_state(
         after=after, tenants=limit + 1
@@ -125,7 +125,7 @@ async def tenant_summaries(conn: Connection, *, limit: int, cursor: str | None) 
     if more:
         counts.pop(max(counts))
     return TenantList(
-        next_cursor=encode_tenant_cursor(max(counts)) if more else None,
+        next_cursor=encode_cursor(TenantCursor(max(counts))) if more else None,
         items=[
             TenantSummary(
                 tenant_id=tenant_id,

@@ -1,15 +1,26 @@
-"""Opaque keyset cursors: the (created_at, id) of the last row a page ended with."""
+"""Opaque cursors: the position of the last row a page ended with, as base64url of a JSON array.
+
+One encoder and one decoder for every kind of cursor; a kind is a small array-like struct.
+`Keyset` is the (timestamp, id) of a keyset page (a deployment's `created_at`, a resource's
+`registered_at`, a drift finding's `first_seen`, an invoice's `period_start`)."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 from datetime import datetime
+from typing import Annotated, TypeVar
 from uuid import UUID
 
 import msgspec
+from litestar.params import Parameter
 
 from arcadia_platform.problems import ProblemError
+
+# The `cursor` query parameter of a paged listing (the invoices' keeps billing's older limits).
+CursorQuery = Annotated[
+    str | None, Parameter(max_length=512, description="`next_cursor` of the previous page.")
+]
 
 
 class InvalidCursorError(ProblemError):
@@ -20,58 +31,36 @@ class InvalidCursorError(ProblemError):
         super().__init__(422, "The cursor is not one this API handed out", slug="invalid-cursor")
 
 
-class _Cursor(msgspec.Struct, array_like=True, frozen=True):
-    created_at: datetime
+class Keyset(msgspec.Struct, array_like=True, frozen=True):
+    """The (timestamp, id) of the last row of a page; a timestamp without a zone is refused."""
+
+    at: Annotated[datetime, msgspec.Meta(tz=True)]
     id: UUID
 
 
-def encode_cursor(created_at: datetime, deployment_id: UUID) -> str:
-    raw = msgspec.json.encode(_Cursor(created_at, deployment_id))
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+class EventCursor(msgspec.Struct, array_like=True, frozen=True):
+    """The id of the last event of a deployment's event page."""
 
-
-def decode_cursor(text: str) -> tuple[datetime, UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-        cursor = msgspec.json.decode(raw, type=_Cursor)
-    except (binascii.Error, ValueError, msgspec.DecodeError) as exc:
-        raise InvalidCursorError() from exc
-    if cursor.created_at.tzinfo is None:
-        raise InvalidCursorError()
-    return cursor.created_at, cursor.id
-
-
-class _EventCursor(msgspec.Struct, array_like=True, frozen=True):
     event: int
 
 
-def encode_event_cursor(event_id: int) -> str:
-    raw = msgspec.json.encode(_EventCursor(event_id))
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+class TenantCursor(msgspec.Struct, array_like=True, frozen=True):
+    """The last tenant id of a page of tenants."""
 
-
-def decode_event_cursor(text: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-        cursor = msgspec.json.decode(raw, type=_EventCursor)
-    except (binascii.Error, ValueError, msgspec.DecodeError) as exc:
-        raise InvalidCursorError() from exc
-    return cursor.event
-
-
-class _TenantCursor(msgspec.Struct, array_like=True, frozen=True):
     tenant_id: str
 
 
-def encode_tenant_cursor(tenant_id: str) -> str:
-    raw = msgspec.json.encode(_TenantCursor(tenant_id))
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+CursorT = TypeVar("CursorT", bound=msgspec.Struct)
 
 
-def decode_tenant_cursor(text: str) -> str:
+def encode_cursor(cursor: msgspec.Struct) -> str:
+    return base64.urlsafe_b64encode(msgspec.json.encode(cursor)).decode().rstrip("=")
+
+
+def decode_cursor(text: str, kind: type[CursorT]) -> CursorT:
+    """The cursor `encode_cursor` made, or `InvalidCursorError` (a 422) for anything else."""
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-        cursor = msgspec.json.decode(raw, type=_TenantCursor)
+        return msgspec.json.decode(raw, type=kind)
     except (binascii.Error, ValueError, msgspec.DecodeError) as exc:
         raise InvalidCursorError() from exc
-    return cursor.tenant_id

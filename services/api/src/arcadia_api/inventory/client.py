@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from uuid import UUID
 
 from arcadia_api.config import ApiSettings
+from arcadia_api.http.pagination import Keyset
 from arcadia_api.http.upstream import Upstream
 from arcadia_api.inventory.schemas import (
     DriftFix,
-    DriftReport,
     DriftScan,
     DriftUpstreamPage,
     FindingStatus,
@@ -19,19 +18,16 @@ from arcadia_api.inventory.schemas import (
     ResourceStatus,
 )
 
-Keyset = tuple[datetime, UUID]
-
 
 def _after(prefix: str, after: Keyset | None) -> dict[str, str | int | None]:
     if after is None:
         return {}
-    return {f"after_{prefix}": after[0].isoformat(), "after_id": str(after[1])}
+    return {f"after_{prefix}": after.at.isoformat(), "after_id": str(after.id)}
 
 
 class InventoryClient:
-    def __init__(self, upstream: Upstream, drift_timeout_s: float) -> None:
+    def __init__(self, upstream: Upstream) -> None:
         self._inventory = upstream
-        self._drift_timeout_s = drift_timeout_s
 
     @classmethod
     def of(cls, settings: ApiSettings) -> InventoryClient:
@@ -41,7 +37,7 @@ class InventoryClient:
             settings.upstream_timeout_s,
             secret=settings.internal_secret,
         )
-        return cls(upstream, settings.drift_timeout_s)
+        return cls(upstream)
 
     async def aclose(self) -> None:
         await self._inventory.aclose()
@@ -63,10 +59,6 @@ class InventoryClient:
             "offset": offset,
         }
         return await self._inventory.get("/resources", ResourcePage, params=params)
-
-    async def drift(self) -> DriftReport:
-        """The inventory against the provider's droplets (it reads the whole account)."""
-        return await self._inventory.get("/drift", DriftReport, timeout_s=self._drift_timeout_s)
 
     async def inventory(
         self,

@@ -9,7 +9,7 @@ from litestar import Controller, get, post
 from litestar.params import Parameter
 
 from arcadia_api.http.auth import operator_only
-from arcadia_api.http.pagination import decode_cursor, encode_cursor
+from arcadia_api.http.pagination import CursorQuery, Keyset, decode_cursor, encode_cursor
 from arcadia_api.http.principal import Principal, tenant_scope
 from arcadia_api.http.problems import problem_responses
 from arcadia_api.http.tokens import TENANT_ID
@@ -42,9 +42,6 @@ KindFilter = Annotated[
 ]
 Limit = Annotated[int, Parameter(ge=1, le=500, description="Page size.")]
 Offset = Annotated[int, Parameter(ge=0, le=10_000_000, description="Resources to skip.")]
-Cursor = Annotated[
-    str | None, Parameter(max_length=512, description="`next_cursor` of the previous page.")
-]
 FindingFilter = Annotated[
     FindingStatus,
     Parameter(query="status", description="Open findings (the default) or closed ones."),
@@ -67,7 +64,7 @@ class InventoryController(Controller):
         kind: KindFilter = None,
         resource_status: StatusFilter = None,
         limit: Limit = 100,
-        cursor: Cursor = None,
+        cursor: CursorQuery = None,
     ) -> InventoryPage:
         """Cloud resources (droplets and DNS records) with what each costs per month, oldest
         registration first. Tenants see their own; operators everyone's (`tenant_id` filters)."""
@@ -76,13 +73,15 @@ class InventoryController(Controller):
             deployment_id=deployment_id,
             kind=kind,
             status=resource_status,
-            after=None if cursor is None else decode_cursor(cursor),
+            after=None if cursor is None else decode_cursor(cursor, Keyset),
             limit=limit,
         )
         last = page.items[-1] if page.more and page.items else None
         return InventoryPage(
             items=page.items,
-            next_cursor=None if last is None else encode_cursor(last.registered_at, last.id),
+            next_cursor=None
+            if last is None
+            else encode_cursor(Keyset(last.registered_at, last.id)),
         )
 
 
@@ -96,18 +95,18 @@ class OperationsController(Controller):
         inventory: InventoryClient,
         finding_status: FindingFilter = FindingStatus.OPEN,
         limit: Limit = 100,
-        cursor: Cursor = None,
+        cursor: CursorQuery = None,
     ) -> DriftPage:
         """Operators: drift findings kept by the scans, with `first_seen` and `last_seen`."""
         page = await inventory.findings(
             status=finding_status,
-            after=None if cursor is None else decode_cursor(cursor),
+            after=None if cursor is None else decode_cursor(cursor, Keyset),
             limit=limit,
         )
         last = page.items[-1] if page.more and page.items else None
         return DriftPage(
             items=page.items,
-            next_cursor=None if last is None else encode_cursor(last.first_seen, last.id),
+            next_cursor=None if last is None else encode_cursor(Keyset(last.first_seen, last.id)),
         )
 
     @post("/drift/scan", status_code=202, responses=problem_responses(401, 403, 502, 503, 504))

@@ -46,55 +46,6 @@ class ResourcePage(msgspec.Struct, frozen=True, kw_only=True):
     offset: int
 
 
-class MissingResource(msgspec.Struct, frozen=True, kw_only=True):
-    """An active resource whose droplet the provider no longer has."""
-
-    resource_id: UUID
-    provider_id: str
-    tenant_id: str
-    deployment_id: UUID
-    saga_id: UUID | None
-
-
-class UnmanagedDroplet(msgspec.Struct, frozen=True, kw_only=True):
-    """A droplet tagged as Arcadia's with no active resource (`inventory_status`: released)."""
-
-    provider_id: str
-    name: str
-    status: str
-    tags: list[str]
-    region: str | None
-    size: str | None
-    ip_address: str | None
-    created_at: str | None
-    inventory_status: ResourceStatus | None
-
-
-class Difference(msgspec.Struct, frozen=True, kw_only=True):
-    field: str
-    inventory: str | None
-    cloud: str | None
-
-
-class MismatchedResource(msgspec.Struct, frozen=True, kw_only=True):
-    resource_id: UUID
-    provider_id: str
-    deployment_id: UUID
-    differences: list[Difference]
-
-
-class DriftReport(msgspec.Struct, frozen=True, kw_only=True):
-    """The inventory compared with the provider's droplets, at `checked_at`."""
-
-    checked_at: datetime
-    clean: bool
-    resources_checked: int
-    droplets_seen: int
-    missing_in_cloud: list[MissingResource]
-    unmanaged_in_cloud: list[UnmanagedDroplet]
-    mismatched: list[MismatchedResource]
-
-
 class ResourceKind(StrEnum):
     DROPLET = "droplet"
     DNS_RECORD = "dns_record"

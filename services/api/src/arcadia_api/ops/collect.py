@@ -39,7 +39,7 @@ class AuditUpstreams:
         timeout, secret = settings.upstream_timeout_s, settings.internal_secret
         self.billing = Upstream("billing", settings.billing_url, timeout, secret=secret)
         self.inventory = Upstream("inventory", settings.inventory_url, timeout, secret=secret)
-        # It reads the provider's whole account: drift's longer budget.
+        # It reads the provider's whole account: the longer budget of `drift_timeout_s`.
         self.provisioner = Upstream("provisioner", settings.provisioner_url, timeout, secret=secret)
         self.provider_timeout_s = settings.drift_timeout_s
 

@@ -10,6 +10,7 @@ from litestar.params import Parameter
 from arcadia_api.deployments import queries
 from arcadia_api.deployments.schemas import TenantList
 from arcadia_api.http.auth import operator_only
+from arcadia_api.http.pagination import CursorQuery
 from arcadia_api.http.problems import problem_responses
 from arcadia_platform.runtime import ServiceRuntime
 
@@ -24,9 +25,7 @@ class TenantController(Controller):
         self,
         runtime: ServiceRuntime,
         limit: Annotated[int, Parameter(ge=1, le=500, description="Page size.")] = 100,
-        cursor: Annotated[
-            str | None, Parameter(max_length=512, description="`next_cursor` of the previous page.")
-        ] = None,
+        cursor: CursorQuery = None,
     ) -> TenantList:
         """Operators: tenants with a deployment, by id, and their deployment count per state."""
         async with runtime.pool.acquire() as conn:

@@ -47,7 +47,7 @@ class Publisher:
         """SubscriptionChanged: the subscription as billing's API shows it, for the gateway's
         read model. The row lock orders the revisions of one subscription as its commits."""
         # Imported here: the response schemas import the commands, which import this module.
-        from arcadia_billing.http.schemas.responses import SubscriptionOut
+        from arcadia_billing.http.schemas.subscriptions import SubscriptionOut
 
         found = await SubscriptionRepository(conn).by_id(subscription_id, lock=True)
         if found is None:

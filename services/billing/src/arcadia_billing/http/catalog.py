@@ -9,20 +9,20 @@ from litestar.status_codes import HTTP_200_OK
 from arcadia_billing.domain.money import Money
 from arcadia_billing.http.facade import BillingDep
 from arcadia_billing.http.params import CodePath, VersionPath
-from arcadia_billing.http.schemas.requests import (
-    NewAddon,
-    NewAddonPrice,
-    NewPlan,
-    NewPlanVersion,
-    OperatorAction,
-)
-from arcadia_billing.http.schemas.responses import (
+from arcadia_billing.http.schemas.catalog import (
     AddonOut,
     AddonPriceOut,
     AddonsOut,
     CatalogOut,
     PlanOut,
     PlanVersionOut,
+)
+from arcadia_billing.http.schemas.requests import (
+    NewAddon,
+    NewAddonPrice,
+    NewPlan,
+    NewPlanVersion,
+    OperatorAction,
 )
 from arcadia_platform.problems import problem_responses
 

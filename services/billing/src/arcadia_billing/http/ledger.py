@@ -10,7 +10,7 @@ from arcadia_billing.adapters.margin import MarginBy
 from arcadia_billing.domain.money import Money
 from arcadia_billing.http.facade import BillingDep
 from arcadia_billing.http.params import BeforeId, By, Limit, OptionalTenantQuery, TenantPath
-from arcadia_billing.http.schemas.ledger_responses import (
+from arcadia_billing.http.schemas.ledger import (
     BalanceOut,
     BalancesOut,
     ClosedPeriodOut,

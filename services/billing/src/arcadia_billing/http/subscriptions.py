@@ -9,7 +9,7 @@ from litestar.status_codes import HTTP_200_OK
 from arcadia_billing.http.facade import BillingDep
 from arcadia_billing.http.params import DeploymentPath, TenantQuery
 from arcadia_billing.http.schemas.requests import AttachAddons, ChangePlan, Subscribe, addon_pairs
-from arcadia_billing.http.schemas.responses import AttachmentOut, PlanChangeOut, SubscriptionOut
+from arcadia_billing.http.schemas.subscriptions import AttachmentOut, PlanChangeOut, SubscriptionOut
 from arcadia_platform.problems import problem_responses
 
 SUBSCRIPTION = "/deployments/{deployment_id:uuid}/subscription"

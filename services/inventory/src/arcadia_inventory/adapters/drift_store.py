@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 from uuid import UUID, uuid4
 
 import asyncpg
+import msgspec
 
 from arcadia_inventory.findings import Finding
 from arcadia_platform.db import Connection
@@ -25,8 +25,7 @@ SCAN_FIELDS: Final = (
 STALE_SCAN_S: Final = 3600
 
 
-@dataclass(frozen=True, kw_only=True)
-class StoredFinding:
+class StoredFinding(msgspec.Struct, frozen=True, kw_only=True):
     id: UUID
     kind: str
     subject_kind: str
@@ -45,8 +44,7 @@ class StoredFinding:
     close_reason: str | None
 
 
-@dataclass(frozen=True, kw_only=True)
-class Scan:
+class Scan(msgspec.Struct, frozen=True, kw_only=True):
     id: UUID
     trigger: str
     status: str

@@ -8,6 +8,7 @@ from typing import Final
 from uuid import UUID
 
 import asyncpg
+import msgspec
 
 from arcadia_inventory.domain import CURRENCY, DNS_RECORD_CENTS
 
@@ -26,8 +27,10 @@ SELECT id, 'dns_record', provider, record_id, NULL, NULL, content, fqdn,
 """
 
 
-@dataclass(frozen=True, kw_only=True)
-class Item:
+class Item(msgspec.Struct, frozen=True, kw_only=True):
+    """One row of `ITEMS`; `priced` is false when the size is not in the price table (the cost
+    is null then, never a guess)."""
+
     id: UUID
     kind: str
     provider: str
@@ -37,6 +40,7 @@ class Item:
     ip_address: str | None
     fqdn: str | None
     monthly_cost_cents: int | None
+    priced: bool
     currency: str
     status: str
     tenant_id: str
@@ -78,4 +82,4 @@ async def items_page(
     )
     async with pool.acquire() as conn:
         rows = await conn.fetch(sql, *args, limit)
-    return [Item(**dict(row)) for row in rows]
+    return [Item(priced=row["monthly_cost_cents"] is not None, **dict(row)) for row in rows]

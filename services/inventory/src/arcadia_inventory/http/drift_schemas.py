@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Self
 from uuid import UUID
 
 import msgspec
@@ -49,29 +49,17 @@ class FixQuery(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     confirm: bool = False
 
 
-class ItemView(msgspec.Struct, frozen=True, kw_only=True):
-    id: UUID
-    kind: str
-    provider: str
-    provider_id: str
-    region: str | None
-    size: str | None
-    ip_address: str | None
-    fqdn: str | None
-    monthly_cost_cents: int | None
-    priced: bool
-    currency: str
-    status: str
-    tenant_id: str
-    deployment_id: UUID
-    saga_id: UUID | None
-    registered_at: datetime
-    released_at: datetime | None
+class RowView(msgspec.Struct, frozen=True, kw_only=True):
+    """A repository's row under the name this API documents it by (its OpenAPI component): a
+    view is the row's type and this, so the fields are declared once, in adapters/."""
 
     @classmethod
-    def of(cls, item: Item) -> ItemView:
-        fields = {name: getattr(item, name) for name in Item.__dataclass_fields__}
-        return cls(priced=item.monthly_cost_cents is not None, **fields)
+    def of(cls, row: msgspec.Struct) -> Self:
+        return cls(**msgspec.structs.asdict(row))
+
+
+class ItemView(Item, RowView, frozen=True, kw_only=True):
+    pass
 
 
 class ItemPage(msgspec.Struct, frozen=True, kw_only=True):
@@ -79,27 +67,8 @@ class ItemPage(msgspec.Struct, frozen=True, kw_only=True):
     more: bool
 
 
-class FindingView(msgspec.Struct, frozen=True, kw_only=True):
-    id: UUID
-    kind: str
-    subject_kind: str
-    subject: str
-    field: str | None
-    expected: str | None
-    actual: str | None
-    resource_id: UUID | None
-    tenant_id: str | None
-    deployment_id: UUID | None
-    detail: dict[str, Any]
-    status: str
-    first_seen: datetime
-    last_seen: datetime
-    closed_at: datetime | None
-    close_reason: str | None
-
-    @classmethod
-    def of(cls, f: StoredFinding) -> FindingView:
-        return cls(**{name: getattr(f, name) for name in StoredFinding.__dataclass_fields__})
+class FindingView(StoredFinding, RowView, frozen=True, kw_only=True):
+    pass
 
 
 class FindingPage(msgspec.Struct, frozen=True, kw_only=True):
@@ -107,23 +76,8 @@ class FindingPage(msgspec.Struct, frozen=True, kw_only=True):
     more: bool
 
 
-class ScanView(msgspec.Struct, frozen=True, kw_only=True):
-    id: UUID
-    trigger: str
-    status: str
-    requested_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
-    droplets_seen: int | None
-    records_seen: int | None
-    found: int | None
-    opened: int | None
-    closed: int | None
-    error: str | None
-
-    @classmethod
-    def of(cls, s: Scan) -> ScanView:
-        return cls(**{name: getattr(s, name) for name in Scan.__dataclass_fields__})
+class ScanView(Scan, RowView, frozen=True, kw_only=True):
+    pass
 
 
 class FixView(msgspec.Struct, frozen=True, kw_only=True):

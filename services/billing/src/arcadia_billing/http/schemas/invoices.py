@@ -6,7 +6,7 @@ from datetime import datetime
 from uuid import UUID
 
 from arcadia_billing.adapters.invoices import Invoice, InvoiceLine
-from arcadia_billing.http.schemas.responses import Out
+from arcadia_billing.http.schemas import Out
 
 
 class InvoiceLineOut(Out, frozen=True, kw_only=True):

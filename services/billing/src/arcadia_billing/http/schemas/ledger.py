@@ -8,7 +8,7 @@ from uuid import UUID
 from arcadia_billing.adapters.ledger import Balance, RecordedEntry
 from arcadia_billing.adapters.margin import MarginRow
 from arcadia_billing.commands.ledger import ClosedPeriod
-from arcadia_billing.http.schemas.responses import Out
+from arcadia_billing.http.schemas import Out
 
 
 class BalanceOut(Out, frozen=True, kw_only=True):
