@@ -28,7 +28,9 @@ CHAOS_ENV = {
     # A killed consumer's partitions move to its restarted successor sooner.
     "ARCADIA_ALL_CONSUMER_SESSION_TIMEOUT_MS": "6000",
 }
-ACTIVATION_DELAY_MS = 300
+# Long enough that no saga can end while the scenario is still sending its 110 POSTs (a few
+# seconds on a loaded machine): with 300 ms, more than half had ended before a fault could hit.
+ACTIVATION_DELAY_MS = 1500
 
 
 @pytest.fixture(scope="session")
