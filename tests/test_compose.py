@@ -59,6 +59,17 @@ def test_every_command_names_a_runnable_module(compose: dict[str, Any], name: st
         assert importlib.util.find_spec(f"{module}.__main__") is not None, module
 
 
+def unprefixed_names(settings_type: type[ServiceSettings]) -> set[str]:
+    """Settings read under a standard name of their own (e.g. OTEL_EXPORTER_OTLP_ENDPOINT)."""
+    names = set()
+    for field in settings_type.model_fields.values():
+        alias = field.validation_alias
+        for choice in getattr(alias, "choices", [alias]):
+            if isinstance(choice, str) and choice.isupper():
+                names.add(choice)
+    return names
+
+
 @pytest.mark.parametrize("name", list(SETTINGS))
 def test_service_env_names_are_settings_the_service_reads(
     compose: dict[str, Any], name: str
@@ -68,7 +79,7 @@ def test_service_env_names_are_settings_the_service_reads(
     env: dict[str, str] = compose[name]["environment"]
     fields = set(settings_type.model_fields)
     for key in env:
-        if key in {"KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL"}:
+        if key in {"KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL"} | unprefixed_names(settings_type):
             continue
         assert key.startswith(prefix), key
         assert key.removeprefix(prefix).lower() in fields, f"{key}: no such setting"
