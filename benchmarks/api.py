@@ -31,11 +31,12 @@ from arcadia_platform.settings import DEFAULT_DATABASE_URL, DEFAULT_KAFKA
 from arcadia_testing.plugin import ROOT, Infra, ServiceProcess
 from arcadia_testing.ports import free_port
 from arcadia_testing.stack import Stack, drop_stack, start_stack
+from benchmarks.report import TABLE, today
+from benchmarks.report import append_rows as report_rows
 from benchmarks.spy import start as spy_start
 from benchmarks.spy import summary as spy_summary
 
 RESULTS = ROOT / "bench-results" / "api.json"
-TABLE = ROOT / "docs" / "benchmarks.md"
 QUIET = {"ARCADIA_ALL_LOG_LEVEL": "WARNING", "ARCADIA_API_WRITE_RATE_PER_S": "0"}
 TARGETS = {"detail": 0.25, "list": 0.35}
 LABELS = {"/api/v1/deployments?limit=20": "list ?limit=20", "/health": "/health"}
@@ -127,18 +128,17 @@ def measure(
     return figures
 
 
+NEW_SECTION = (
+    "wrk (Debian's package), 2 threads, 64 connections, 10 s per\n"
+    "endpoint and app, one after the other in the same run; the gateway with its whole\n"
+    "stack (billing, inventory, provisioner, cloudsim, Kafka, PostgreSQL) on the same\n"
+    "2 cores. Targets: detail at least 25 % of the bare app, list at least 35 %.\n\n"
+    "| date | endpoint | gateway req/s | bare req/s | ratio | target | note |\n"
+    "|---|---|---|---|---|---|---|"
+)
+
+
 def append_rows(figures: dict[str, Any], note: str) -> None:
-    today = datetime.now(UTC).date().isoformat()
-    text = TABLE.read_text() if TABLE.exists() else "# Benchmarks\n"
-    if HEADING not in text:
-        text = text.rstrip("\n") + (
-            f"\n\n{HEADING}\n\nwrk (Debian's package), 2 threads, 64 connections, 10 s per\n"
-            "endpoint and app, one after the other in the same run; the gateway with its whole\n"
-            "stack (billing, inventory, provisioner, cloudsim, Kafka, PostgreSQL) on the same\n"
-            "2 cores. Targets: detail at least 25 % of the bare app, list at least 35 %.\n\n"
-            "| date | endpoint | gateway req/s | bare req/s | ratio | target | note |\n"
-            "|---|---|---|---|---|---|---|\n"
-        )
     rows = []
     for f in (v for v in figures.values() if isinstance(v, dict)):
         target = f["target_ratio"]
@@ -146,10 +146,10 @@ def append_rows(figures: dict[str, Any], note: str) -> None:
         if target is not None:
             verdict += " met" if f["ratio"] >= target else " **missed**"
         rows.append(
-            f"| {today} | {LABELS.get(f['path'], 'detail /{id}')} | {f['gateway_rps']:,.0f} | {f['bare_rps']:,.0f}"
+            f"| {today()} | {LABELS.get(f['path'], 'detail /{id}')} | {f['gateway_rps']:,.0f} | {f['bare_rps']:,.0f}"
             f" | {f['ratio']:.1%} | {verdict} | {note} |"
         )
-    TABLE.write_text(text.rstrip("\n") + "\n" + "\n".join(rows) + "\n")
+    report_rows(HEADING, rows, new_section=NEW_SECTION)
 
 
 async def main(args: argparse.Namespace) -> None:

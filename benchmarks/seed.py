@@ -76,7 +76,9 @@ def cloned(column: Column, forced: bool = False) -> str:
     return name
 
 
-async def forced_columns(conn: asyncpg.Connection) -> set[tuple[str, str]]:
+async def forced_columns(
+    conn: asyncpg.Connection, tables: dict[str, list[Column]]
+) -> set[tuple[str, str]]:
     """(table, column): one column of each unique index that no rule would make differ per copy
     (e.g. inventory's UNIQUE (provider, provider_id): two texts)."""
     indexes = await conn.fetch(
@@ -90,7 +92,6 @@ async def forced_columns(conn: asyncpg.Connection) -> set[tuple[str, str]]:
         GROUP BY i.indexrelid, c.relname
         """
     )
-    tables = await columns_of(conn)
     forced: set[tuple[str, str]] = set()
     for index in indexes:
         members = [c for c in tables.get(index["table"], []) if c.name in index["columns"]]
@@ -125,7 +126,7 @@ async def clone_database(url: str, copies: int) -> dict[str, int]:
     conn = await asyncpg.connect(url)
     try:
         tables = {t: c for t, c in (await columns_of(conn)).items() if t not in SKIPPED}
-        forced = await forced_columns(conn)
+        forced = await forced_columns(conn, tables)
         inserted: dict[str, int] = {}
         async with conn.transaction():
             for table in order_by_references(tables):
