@@ -164,25 +164,26 @@ async def main(args: argparse.Namespace) -> None:
     port = free_port()
     bare = make([sys.executable, "-m", "benchmarks.bare_app", str(port)], {}, "bare")
     bare.start()
-    stack = await start_stack(infra, make, env=QUIET)
-    try:
-        await bare.wait_http(f"http://127.0.0.1:{port}/health")
-        tenant = "bench-api"
-        deployment = await seed(stack, tenant, args.deployments)
-        figures = measure(
-            tool,
-            stack.api,
-            f"http://127.0.0.1:{port}",
-            stack.auth(tenant),
-            deployment,
-            args.duration,
-            stack.processes["api"].proc.pid
-            if args.profile and stack.processes["api"].proc
-            else None,
-        )
+    try:  # the bare app is stopped even when the stack fails to start
+        stack = await start_stack(infra, make, env=QUIET)
+        try:
+            await bare.wait_http(f"http://127.0.0.1:{port}/health")
+            tenant = "bench-api"
+            deployment = await seed(stack, tenant, args.deployments)
+            api = stack.processes["api"].proc
+            figures = measure(
+                tool,
+                stack.api,
+                f"http://127.0.0.1:{port}",
+                stack.auth(tenant),
+                deployment,
+                args.duration,
+                api.pid if args.profile and api else None,
+            )
+        finally:
+            await drop_stack(infra, stack)
     finally:
         bare.stop()
-        await drop_stack(infra, stack)
     RESULTS.parent.mkdir(exist_ok=True)
     result = {"at": datetime.now(UTC).isoformat(), "note": args.note, "endpoints": figures}
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")

@@ -190,7 +190,10 @@ def kafka_up(inst: Instance = DEFAULT) -> None:
             stdout=subprocess.DEVNULL,
         )
     log(f"starting Kafka on 127.0.0.1:{inst.kafka_port}")
-    out = open(home / "logs" / "server.out", "ab")  # noqa: SIM115 - handed to the child
+    server_out = home / "logs" / "server.out"
+    if server_out.exists():  # one start's output per file, the previous one kept: it never grows
+        server_out.replace(server_out.with_suffix(".out.previous"))
+    out = open(server_out, "ab")  # noqa: SIM115 - handed to the child
     proc = subprocess.Popen(
         kafka_java("kafka.Kafka", str(config), heap=KAFKA_HEAP, inst=inst),
         stdout=out,

@@ -35,7 +35,7 @@ from arcadia_platform.outbox import Outbox, OutboxRelay
 from arcadia_platform.runtime import PLATFORM_MIGRATIONS
 from arcadia_platform.settings import ServiceSettings
 from arcadia_platform.topicnames import TopicNames
-from arcadia_platform.tracing_http import http_tracing
+from arcadia_platform.tracing_http import TraceContext, http_tracing
 from arcadia_testing.plugin import Infra, read_topic
 
 
@@ -136,6 +136,41 @@ def test_the_request_span_is_named_by_its_route_and_continues_the_callers_trace(
     assert routed.parent is not None
     assert format_trace_id(routed.parent.trace_id) == caller[3:35]
     assert unrouted.name == "GET"
+
+
+def test_without_recording_a_request_still_runs_in_its_callers_trace() -> None:
+    """The light middleware (no exporter): no instrumentation, but the handler, its logs and the
+    outbox rows it writes see the caller's trace id, or a new one; probes get none."""
+    provider, exporting = tracing.build_provider("api")
+    assert not exporting
+    seen: list[str | None] = []
+
+    @get("/things", sync_to_thread=False)
+    def things() -> str:
+        seen.append(tracing.current_trace_id())
+        return "ok"
+
+    @get("/health", sync_to_thread=False)
+    def health() -> str:
+        seen.append(tracing.current_trace_id())
+        return "ok"
+
+    middleware = http_tracing(provider)
+    assert middleware == [TraceContext]
+    caller = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    tracing.use_provider(provider)
+    try:
+        with TestClient(Litestar([things, health], middleware=middleware)) as client:
+            assert client.get("/things", headers={"traceparent": caller}).status_code == 200
+            assert client.get("/things").status_code == 200
+            assert client.get("/health").status_code == 200
+    finally:
+        tracing.use_provider(None)
+    continued, started, probe = seen
+    assert continued == caller[3:35]
+    assert started is not None
+    assert started != continued
+    assert probe is None
 
 
 def test_a_record_without_traceparent_starts_a_trace() -> None:

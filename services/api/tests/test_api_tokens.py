@@ -198,3 +198,71 @@ async def test_claims_that_cannot_name_a_principal_are_rejected(
     settings = settings_for_tests(jwt_algorithm="RS256", jwt_public_key=pem(keys[0])[1])
     with pytest.raises(TokenRejectedError):
         await TokenVerifier(settings).verify(rs256_token(keys[0], **claims))
+
+
+class MovableClock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_a_verified_token_is_checked_again_only_after_a_minute(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The cache of verified tokens: the signature is checked once per token and minute."""
+    settings = settings_for_tests()
+    mono = MovableClock(1000.0)
+    verifier = TokenVerifier(settings, clock=mono)
+    token = issue_token(settings, tenant_id="acme", roles=["admin"], sub="u1", ttl_s=3600)
+    decodes: list[str] = []
+    real_decode = jwt.decode
+
+    def counting_decode(*args: Any, **kwargs: Any) -> Any:
+        decodes.append(args[0])
+        return real_decode(*args, **kwargs)
+
+    monkeypatch.setattr("arcadia_api.http.tokens.jwt.decode", counting_decode)
+    for _ in range(5):
+        assert (await verifier.verify(token)).tenant_id == "acme"
+    assert len(decodes) == 1
+    mono.now += 59.9
+    await verifier.verify(token)
+    assert len(decodes) == 1
+    mono.now += 0.1
+    await verifier.verify(token)
+    assert len(decodes) == 2
+    # Another token is never answered from this one's entry.
+    other = issue_token(settings, tenant_id="globex", roles=[], sub="u2", ttl_s=3600)
+    assert (await verifier.verify(other)).tenant_id == "globex"
+    assert len(decodes) == 3
+
+
+async def test_a_cached_token_is_checked_again_once_it_expires(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The cache never outlives the token: past `exp` (and the leeway the decoder allows) the
+    full check runs again, and it is what refuses an expired token."""
+    settings = settings_for_tests()
+    wall = MovableClock(time.time())
+    verifier = TokenVerifier(settings, wall_clock=wall)
+    token = issue_token(settings, tenant_id="acme", roles=["admin"], sub="u1", ttl_s=30)
+    decodes: list[str] = []
+    real_decode = jwt.decode
+
+    def decode_then_expire(*args: Any, **kwargs: Any) -> Any:
+        decodes.append(args[0])
+        if len(decodes) > 1:  # what PyJWT says on the real clock, 31 s + leeway later
+            raise jwt.ExpiredSignatureError("Signature has expired")
+        return real_decode(*args, **kwargs)
+
+    monkeypatch.setattr("arcadia_api.http.tokens.jwt.decode", decode_then_expire)
+    assert (await verifier.verify(token)).tenant_id == "acme"
+    wall.now += 30 + settings.jwt_leeway_s - 1
+    assert (await verifier.verify(token)).tenant_id == "acme"  # from the cache
+    assert len(decodes) == 1
+    wall.now += 2
+    with pytest.raises(TokenRejectedError):
+        await verifier.verify(token)
+    assert len(decodes) == 2

@@ -19,6 +19,8 @@ import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
 from arcadia_platform.logs import get_logger
+from arcadia_platform.pooled_connection import PooledConnection
+from arcadia_platform.pooled_connection import holds_session_state as holds_session_state
 
 log = get_logger(__name__)
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -159,7 +161,7 @@ async def create_pool(
         max_inactive_connection_lifetime=300.0,
         init=_init_connection,
         loop=None,
-        connection_class=asyncpg.Connection,
+        connection_class=PooledConnection,
         record_class=asyncpg.Record,
         command_timeout=command_timeout_s,
         timeout=connect_timeout_s,
@@ -173,6 +175,7 @@ async def migrate(pool: asyncpg.Pool, sets: Sequence[tuple[str, Path]]) -> list[
     migrations = [m for component, directory in sets for m in load_migrations(component, directory)]
     applied_now: list[str] = []
     async with pool.acquire() as conn:
+        holds_session_state(conn)
         await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_KEY)
         try:
             await conn.execute(

@@ -12,6 +12,7 @@ from litestar.datastructures import State
 from litestar.response import Response
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
+from arcadia_platform import litestar_tuning
 from arcadia_platform.audit.facts import AuditFacts, audit_facts_router
 from arcadia_platform.metrics import http_metrics, metrics
 from arcadia_platform.outbox_http import parked_outbox_router
@@ -101,6 +102,7 @@ def service_app(
     service credential from `settings.internal_callers` (see service_auth.py); /health,
     /ready and /metrics (scraped by Prometheus: see metrics.py) do not.
     """
+    litestar_tuning.apply()
     settings = runtime.settings
     refuse_development_callers(
         callers_setting(settings), settings.internal_callers, settings.environment

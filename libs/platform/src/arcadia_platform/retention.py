@@ -27,7 +27,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
-from arcadia_platform.db import Connection
+from arcadia_platform.db import Connection, holds_session_state
 from arcadia_platform.logs import get_logger
 from arcadia_platform.settings import ServiceSettings
 from arcadia_platform.topicnames import TopicNames
@@ -187,6 +187,7 @@ class Retention:
     async def purge_once(self, now: datetime) -> dict[str, int] | None:
         """One round; what each purge removed, or None when another instance holds the round."""
         async with self._pool.acquire() as conn:
+            holds_session_state(conn)
             if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", RETENTION_LOCK):
                 log.info("retention.skipped", reason="another instance is purging")
                 return None

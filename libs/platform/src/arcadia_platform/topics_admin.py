@@ -15,6 +15,10 @@ from arcadia_platform.settings import kafka_bootstrap_servers
 from arcadia_platform.topicnames import TopicNames
 
 PARTITIONS = 3
+# Every namespace this process has created topics in. A test session deletes them when it ends
+# (`delete_namespaces`): left behind, a developer's Kafka gathers tens of thousands of partitions
+# over a few days of test runs and stops starting ("Too many open files").
+NAMESPACES_USED: set[str] = set()
 
 
 async def ensure_topics(
@@ -25,6 +29,8 @@ async def ensure_topics(
 ) -> list[str]:
     """Create the missing topics (under `namespace`, if any); returns the names it created."""
     names = [TopicNames(namespace).physical(name) for name in names]
+    if namespace:
+        NAMESPACES_USED.add(namespace)
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
     for attempt in range(60):
         try:
@@ -44,6 +50,22 @@ async def ensure_topics(
             with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(new)
         return wanted
+    finally:
+        await admin.close()
+
+
+async def delete_namespaces(bootstrap: str, namespaces: Iterable[str]) -> int:
+    """Delete every topic under these namespaces (never an un-namespaced one); how many."""
+    prefixes = tuple(TopicNames(namespace).physical("") for namespace in namespaces if namespace)
+    if not prefixes:
+        return 0
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=30000)
+    await admin.start()
+    try:
+        doomed = [name for name in await admin.list_topics() if name.startswith(prefixes)]
+        for start in range(0, len(doomed), 500):
+            await admin.delete_topics(doomed[start : start + 500])
+        return len(doomed)
     finally:
         await admin.close()
 

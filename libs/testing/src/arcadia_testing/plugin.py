@@ -31,7 +31,7 @@ from arcadia_platform.settings import (
     database_url_for,
     kafka_bootstrap_servers,
 )
-from arcadia_platform.topics_admin import ensure_topics
+from arcadia_platform.topics_admin import NAMESPACES_USED, delete_namespaces, ensure_topics
 
 ROOT = Path(__file__).resolve().parents[4]
 # What the operators' CLI sends on the internal APIs of a development service (every service the
@@ -58,12 +58,20 @@ class Infra:
 
 
 @pytest.fixture(scope="session")
-def infra() -> Infra:
+def infra() -> Iterator[Infra]:
     if not (os.environ.get("KAFKA_BOOTSTRAP_SERVERS") and os.environ.get("DATABASE_URL")):
         subprocess.run([sys.executable, str(ROOT / "infra" / "stack.py"), "up"], check=True)
     found = Infra(kafka=kafka_bootstrap_servers(), database_server=database_server_url())
     asyncio.run(ensure_topics(found.kafka))
-    return found
+    yield found
+    # The session's own namespaces only: another session may be running on the same broker.
+    try:
+        deleted = asyncio.run(
+            asyncio.wait_for(delete_namespaces(found.kafka, NAMESPACES_USED), timeout=120)
+        )
+        print(f"\n[arcadia] deleted the {deleted} topics of this session's namespaces")
+    except Exception as error:
+        print(f"\n[arcadia] could not delete this session's topics: {error!r}")
 
 
 def unique(prefix: str) -> str:

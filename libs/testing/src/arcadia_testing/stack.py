@@ -14,7 +14,7 @@ import httpx
 
 from arcadia_api.http.tokens import issue_token
 from arcadia_ops.invariants import Sources
-from arcadia_platform.topics_admin import ensure_topics
+from arcadia_platform.topics_admin import delete_namespaces, ensure_topics
 from arcadia_testing.gateway import OPERATOR_ROLES, TEST_SECRET, settings_for_tests
 from arcadia_testing.plugin import Infra, ServiceProcess, eventually, unique
 from arcadia_testing.ports import free_port
@@ -71,8 +71,6 @@ class Stack(StackWorld):
             provider_token=PROVIDER_TOKEN,
             base_domain=BASE_DOMAIN,
         )
-
-    # ------------------------------------------------------------------ processes
 
     async def kill9(self, service: str) -> None:
         self.processes[service].kill9()
@@ -248,3 +246,4 @@ async def drop_stack(infra: Infra, stack: Stack) -> None:
             await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     finally:
         await admin.close()
+    await delete_namespaces(infra.kafka, [stack.namespace])

@@ -25,7 +25,7 @@ from arcadia_inventory.adapters.publisher import PRODUCER
 from arcadia_inventory.config import InventorySettings
 from arcadia_inventory.drift import detect_drift
 from arcadia_inventory.findings import Finding, droplet_findings, record_findings
-from arcadia_platform.db import Connection
+from arcadia_platform.db import Connection, holds_session_state
 from arcadia_platform.logs import get_logger
 from arcadia_platform.outbox import Outbox
 
@@ -81,6 +81,7 @@ class DriftScanner:
     async def drain(self) -> None:
         """Run every requested scan, if no other instance is scanning."""
         async with self._pool.acquire() as lock:
+            holds_session_state(lock)
             if not await lock.fetchval("SELECT pg_try_advisory_lock($1)", SCAN_LOCK):
                 return
             try:

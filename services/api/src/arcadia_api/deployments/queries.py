@@ -7,6 +7,7 @@ from uuid import UUID
 
 import msgspec
 
+from arcadia_api.deployments.detail_read import read_detail
 from arcadia_api.deployments.domain import Deployment, DeploymentNotFoundError, DeploymentState
 from arcadia_api.deployments.repository import PostgresDeployments
 from arcadia_api.deployments.schemas import (
@@ -28,7 +29,6 @@ from arcadia_api.http.principal import Principal, tenant_scope
 from arcadia_api.saga import repository as sagas
 from arcadia_api.saga.schemas import SagaList, SagaView
 from arcadia_api.saga.steps import SagaKind, SagaStatus
-from arcadia_api.subscriptions.projection import subscription_of
 from arcadia_platform.db import Connection
 
 
@@ -42,19 +42,20 @@ async def _visible(conn: Connection, principal: Principal, deployment_id: UUID) 
 async def deployment_detail(
     conn: Connection, principal: Principal, deployment_id: UUID, *, events_limit: int
 ) -> DeploymentDetail:
-    found = await _visible(conn, principal, deployment_id)
-    events, total = await PostgresDeployments(conn).latest_events(deployment_id, events_limit)
+    found = await read_detail(conn, deployment_id, events_limit)
+    if found is None or not principal.can_see(found.deployment.tenant_id):
+        raise DeploymentNotFoundError(deployment_id)
     # At most one provisioning and one teardown saga per deployment: bounded as it is.
-    history = [SagaView.of(saga) for saga in await sagas.of_deployment(conn, deployment_id)]
+    history = [SagaView.of(saga) for saga in found.sagas]
     return DeploymentDetail(
-        deployment=found,
-        events=events,
-        events_total=total,
+        deployment=found.deployment,
+        events=found.events,
+        events_total=found.events_total,
         events_href=f"/api/v1/deployments/{deployment_id}/events",
         saga=history[-1] if history else None,
         sagas=history,
         # The gateway's read model, not billing over HTTP: see subscriptions/projection.py.
-        subscription=await subscription_of(conn, deployment_id),
+        subscription=found.subscription,
     )
 
 

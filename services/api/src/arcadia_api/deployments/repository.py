@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
 from uuid import UUID
 
 import asyncpg
@@ -143,7 +144,7 @@ class PostgresDeployments:
             limit,
         )
         total = rows[0]["total"] if rows else 0
-        events = [_event(row) for row in reversed(rows)]
+        events = [event_of(row) for row in reversed(rows)]
         return events, total
 
     async def events_page(
@@ -157,7 +158,7 @@ class PostgresDeployments:
             after_id,
             limit,
         )
-        return [(row["id"], _event(row)) for row in rows]
+        return [(row["id"], event_of(row)) for row in rows]
 
     async def page(
         self,
@@ -198,6 +199,6 @@ class PostgresDeployments:
         return [(row["tenant_id"], row["state"], row["n"]) for row in rows]
 
 
-def _event(row: asyncpg.Record) -> DeploymentEvent:
+def event_of(row: Mapping[str, Any] | asyncpg.Record) -> DeploymentEvent:
     fields = ("from_state", "to_state", "actor", "reason", "at")
     return msgspec.convert({name: row[name] for name in fields}, DeploymentEvent)

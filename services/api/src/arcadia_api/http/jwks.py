@@ -38,6 +38,11 @@ class JwksKeys:
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at: float | None = None
 
+    @property
+    def trusted_until(self) -> float:
+        """On `clock`, when the set now held must be fetched again (-inf before the first)."""
+        return float("-inf") if self._fetched_at is None else self._fetched_at + self._ttl_s
+
     def signing_key(self, token: str) -> Any:
         """The key the token's `kid` names in the current set; PyJWKClientError when none does,
         PyJWKClientConnectionError when the set cannot be fetched."""

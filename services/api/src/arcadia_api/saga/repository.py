@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
@@ -18,7 +19,7 @@ SAGA_COLUMNS = (
 )
 
 
-def _step(row: asyncpg.Record) -> Step:
+def step_of(row: Mapping[str, Any] | asyncpg.Record) -> Step:
     return Step(
         name=row["step"],
         position=row["position"],
@@ -31,7 +32,7 @@ def _step(row: asyncpg.Record) -> Step:
     )
 
 
-def _saga(row: asyncpg.Record, steps: list[Step]) -> Saga:
+def saga_of(row: Mapping[str, Any] | asyncpg.Record, steps: list[Step]) -> Saga:
     return Saga(
         id=row["id"],
         deployment_id=row["deployment_id"],
@@ -58,8 +59,8 @@ async def _with_steps(conn: Connection, rows: list[asyncpg.Record]) -> list[Saga
     )
     steps: dict[UUID, list[Step]] = {}
     for step_row in step_rows:
-        steps.setdefault(step_row["saga_id"], []).append(_step(step_row))
-    return [_saga(row, steps.get(row["id"], [])) for row in rows]
+        steps.setdefault(step_row["saga_id"], []).append(step_of(step_row))
+    return [saga_of(row, steps.get(row["id"], [])) for row in rows]
 
 
 async def get(conn: Connection, saga_id: UUID, *, for_update: bool = False) -> Saga | None:
