@@ -14,6 +14,7 @@ from typing import Any
 import asyncpg
 import pytest
 from aiokafka import ConsumerRecord
+from prometheus_client import REGISTRY
 
 from arcadia_contracts import Envelope, encode, envelope
 from arcadia_contracts.events.platform import PaymentFailed
@@ -145,3 +146,55 @@ async def test_a_batch_longer_than_one_transaction_is_applied_in_chunks(
 
     effects, recorded = await state(pool)
     assert effects == recorded == {e.event_id for e in events}
+
+
+async def test_savepoints_are_set_only_when_a_handler_fails_and_nothing_counts_twice(
+    pool: asyncpg.Pool,
+) -> None:
+    """A chunk is first applied without savepoints; one whose handler raises is rolled back
+    whole and applied again with a savepoint per event: same state, counters counted once."""
+    statements: list[str] = []
+    logging_on: list[object] = []
+
+    async def logged_handler(conn: Connection, event: Envelope) -> None:
+        if not logging_on:  # the pool has one connection: log everything it runs from now on
+            conn.add_query_logger(lambda record: statements.append(record.query))
+            logging_on.append(conn)
+        await handler(conn, event)
+
+    routes = Routes()
+    routes.on(TOPIC, PaymentFailed, logged_handler)
+    producer = FakeProducer()
+    inbox = InboxConsumer(
+        name="billing-savepoints",
+        pool=pool,
+        routes=routes,
+        outbox=Outbox(),
+        dead_letters=DeadLetters(producer, "billing-savepoints"),
+        retry=RetryPolicy(max_attempts=2, backoff_base_s=0, backoff_max_s=0),
+    )
+
+    def handled(outcome: str) -> float:
+        labels = {"consumer": "billing-savepoints", "event_type": "PaymentFailed"}
+        value = REGISTRY.get_sample_value(
+            "arcadia_events_handled_total", {**labels, "outcome": outcome}
+        )
+        return value or 0.0
+
+    clean = [payment(f"clean{i}") for i in range(3)]
+    await inbox.process_batch([record(e, i) for i, e in enumerate(clean)])
+    assert statements, "the handler's connection was not logged"
+    assert not [s for s in statements if "SAVEPOINT" in s]
+    assert handled("ok") == 3
+
+    statements.clear()
+    before, failing, after = payment("ok-before"), payment("boom"), payment("ok-after")
+    await inbox.process_batch([record(e, 10 + i) for i, e in enumerate((before, failing, after))])
+    assert [s for s in statements if "SAVEPOINT" in s]  # the careful second attempt
+    effects, recorded = await state(pool)
+    applied = {e.event_id for e in (*clean, before, after)}
+    assert effects == recorded == applied
+    assert inbox.handled == 5
+    assert handled("ok") == 5  # not 6: the first attempt at the chunk counted nothing
+    assert handled("dead_lettered") == 1
+    assert len(producer.sent) == 1

@@ -52,6 +52,10 @@ __all__ = ["HANDLER_FAILED", "INFRASTRUCTURE_ERRORS", "INVALID_EVENT", "Handler"
 __all__ += ["InboxConsumer", "InvalidEventError", "RetryPolicy", "Routes"]
 
 
+class _HandlerFailedError(Exception):
+    """A handler raised during a chunk's first attempt, made without savepoints."""
+
+
 class InboxConsumer:
     def __init__(
         self,
@@ -150,19 +154,35 @@ class InboxConsumer:
         """One transaction: the inbox rows in one statement, each event under a savepoint. A
         failing event ends it: its inbox row and those after it are removed, what came before
         commits; returns how many records it settled and the one to dead-letter (after, holding
-        no connection). An infrastructure error rolls all back and raises (redelivered)."""
+        no connection). An infrastructure error rolls all back and raises (redelivered).
+
+        The savepoints are set only when they are needed. The chunk is first applied without
+        them (a savepoint is a round trip per event: a fifth of a consumer's time, measured);
+        if a handler raises, that transaction is rolled back whole and the chunk is applied
+        again with a savepoint per event, as described above. Nothing of the first attempt
+        stays: not its rows, not its counters (they are counted after a commit)."""
+        try:
+            return await self._apply_chunk_once(work, careful=False)
+        except _HandlerFailedError:
+            return await self._apply_chunk_once(work, careful=True)
+
+    async def _apply_chunk_once(
+        self, work: list[Any], *, careful: bool
+    ) -> tuple[int, tuple[Any, str, str] | None]:
         written_before = self._outbox.written
         fresh = settled = 0
         dead: list[tuple[Any, str, str]] = []
+        outcomes: list[tuple[Envelope, str]] = []
+        duplicates: list[tuple[Envelope, Any]] = []
         # The last copy's position names the row (retention.py keeps it while Kafka holds it).
         unseen = {e.event_id: (e, r.topic, r.partition, r.offset) for r, e, _ in work}
         async with self._pool.acquire() as conn, conn.transaction():
             new = await record_many(conn, self.name, list(unseen.values()))
-            savepoint = Savepoint(conn)
+            savepoint = Savepoint(conn) if careful else None
             for record, event, handler in work:
                 settled += 1
                 if event.event_id not in new:
-                    self._duplicate(event, record)
+                    duplicates.append((event, record))
                     continue
                 new.discard(event.event_id)  # the same id twice in one batch: once
                 # The handling's span is a child of the writer's (traceparent in the headers).
@@ -174,12 +194,15 @@ class InboxConsumer:
                     applied_ok = await self._apply(conn, savepoint, handler, event, record, dead)
                     if not applied_ok and span.is_recording():
                         span.set_status(StatusCode.ERROR, dead[-1][1])
-                outcome = "ok" if applied_ok else "dead_lettered"
-                EVENTS_HANDLED.labels(self.name, event.type, outcome).inc()
+                outcomes.append((event, "ok" if applied_ok else "dead_lettered"))
                 if not applied_ok:
                     await forget(conn, self.name, [event.event_id, *new])
                     break
                 fresh += 1
+        for event, record in duplicates:
+            self._duplicate(event, record)
+        for event, outcome in outcomes:
+            EVENTS_HANDLED.labels(self.name, event.type, outcome).inc()
         if fresh:
             self.handled += fresh
             if self._outbox.written != written_before:
@@ -193,14 +216,24 @@ class InboxConsumer:
     async def _apply(
         self,
         conn: Connection,
-        savepoint: Savepoint,
+        savepoint: Savepoint | None,
         handler: Handler,
         event: Envelope,
         record: Any,
         dead: list[tuple[Any, str, str]],
     ) -> bool:
         """Run one event under its savepoint with today's retry rules; True if applied, else it
-        is added to `dead`."""
+        is added to `dead`. Without a savepoint (the first attempt at a chunk), any failure of
+        the handler's own raises _HandlerFailedError: the chunk is applied again carefully."""
+        if savepoint is None:
+            try:
+                await handler(conn, event)
+                return True
+            except INFRASTRUCTURE_ERRORS as exc:
+                await self._infrastructure_error(event, exc)
+                raise  # nack: the batch is redelivered, nothing is lost
+            except Exception as exc:
+                raise _HandlerFailedError from exc
         attempt = 0
         while True:
             attempt += 1
@@ -209,9 +242,7 @@ class InboxConsumer:
                 await handler(conn, event)
                 return True
             except INFRASTRUCTURE_ERRORS as exc:
-                EVENTS_HANDLED.labels(self.name, event.type, "infrastructure_error").inc()
-                log.warning("event.infrastructure_error", error=repr(exc), type=event.type)
-                await asyncio.sleep(self._retry.backoff_max_s)
+                await self._infrastructure_error(event, exc)
                 raise  # nack: the batch is redelivered, nothing is lost
             except Exception as exc:
                 await savepoint.rollback()
@@ -227,6 +258,11 @@ class InboxConsumer:
                     detail = f"{type(exc).__name__}: {exc} (after {attempt} attempts)"
                 dead.append((record, reason, detail))
                 return False
+
+    async def _infrastructure_error(self, event: Envelope, exc: BaseException) -> None:
+        EVENTS_HANDLED.labels(self.name, event.type, "infrastructure_error").inc()
+        log.warning("event.infrastructure_error", error=repr(exc), type=event.type)
+        await asyncio.sleep(self._retry.backoff_max_s)
 
     def _duplicate(self, event: Envelope, record: Any) -> None:
         self.duplicates += 1
