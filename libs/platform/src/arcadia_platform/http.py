@@ -47,6 +47,12 @@ async def ready(state: State) -> Response[dict[str, Any]]:
     )
 
 
+# Idle keep-alive connections are kept longer than any of our clients keeps them (httpx: 5 s):
+# with uvicorn's default, also 5 s, the server closed a connection just as a client reused it for
+# a POST, and the client saw a ReadError (the saga benchmark, at flat out, about one run in three).
+KEEP_ALIVE_S = 30
+
+
 def serve(app: Litestar, host: str, port: int) -> None:
     # The standard asyncio loop, not uvloop: on a connection the broker closed, uvloop's write()
     # raises RuntimeError where asyncio's only logs, and aiokafka (0.12) catches OSError alone, so
@@ -60,6 +66,7 @@ def serve(app: Litestar, host: str, port: int) -> None:
         log_level="warning",
         access_log=False,
         lifespan="on",
+        timeout_keep_alive=KEEP_ALIVE_S,
         # No logging set-up of uvicorn's own: its lines go to the root logger's JSON handler.
         log_config=None,
     )

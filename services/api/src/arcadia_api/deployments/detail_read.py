@@ -21,22 +21,11 @@ from arcadia_api.billing.schemas import Subscription
 from arcadia_api.deployments.domain import Deployment, DeploymentEvent
 from arcadia_api.deployments.repository import COLUMNS, event_of
 from arcadia_api.saga.model import Saga
-from arcadia_api.saga.repository import SAGA_COLUMNS, saga_of, step_of
+from arcadia_api.saga.repository import SAGA_COLUMNS, STEP_FIELDS, saga_of, step_of
 from arcadia_platform.db import Connection
 
 EVENT_FIELDS: Final = ("from_state", "to_state", "actor", "reason", "at")
 SAGA_FIELDS: Final = tuple(name.strip() for name in SAGA_COLUMNS.split(","))
-STEP_FIELDS: Final = (
-    "saga_id",
-    "step",
-    "position",
-    "status",
-    "attempts",
-    "started_at",
-    "finished_at",
-    "deadline_at",
-    "last_error",
-)
 DEPLOYMENT_FIELDS: Final = tuple(name.strip() for name in COLUMNS.split(","))
 
 DETAIL_SQL: Final = (

@@ -63,11 +63,36 @@ async def _with_steps(conn: Connection, rows: list[asyncpg.Record]) -> list[Saga
     return [saga_of(row, steps.get(row["id"], [])) for row in rows]
 
 
+STEP_FIELDS = (
+    "saga_id",
+    "step",
+    "position",
+    "status",
+    "attempts",
+    "started_at",
+    "finished_at",
+    "deadline_at",
+    "last_error",
+)
+# A saga with its steps in one statement (an array of anonymous records, decoded with the same
+# codecs as columns): the saga handlers read one per consumed event, and this was two round trips.
+_WITH_STEPS = (
+    f"SELECT {SAGA_COLUMNS}, ARRAY(SELECT ROW({', '.join(f'st.{f}' for f in STEP_FIELDS)})"
+    " FROM saga_steps st WHERE st.saga_id = sagas.id ORDER BY st.position) AS saga_steps"
+    " FROM sagas"
+)
+
+
+def _one_with_steps(row: asyncpg.Record | None) -> Saga | None:
+    if row is None:
+        return None
+    steps = [step_of(dict(zip(STEP_FIELDS, values, strict=True))) for values in row["saga_steps"]]
+    return saga_of(row, steps)
+
+
 async def get(conn: Connection, saga_id: UUID, *, for_update: bool = False) -> Saga | None:
     lock = " FOR UPDATE" if for_update else ""
-    row = await conn.fetchrow(f"SELECT {SAGA_COLUMNS} FROM sagas WHERE id = $1{lock}", saga_id)
-    found = await _with_steps(conn, [row] if row else [])
-    return found[0] if found else None
+    return _one_with_steps(await conn.fetchrow(f"{_WITH_STEPS} WHERE id = $1{lock}", saga_id))
 
 
 async def of_deployment(conn: Connection, deployment_id: UUID) -> list[Saga]:
@@ -84,25 +109,41 @@ async def latest(
 ) -> Saga | None:
     lock = " FOR UPDATE" if for_update else ""
     row = await conn.fetchrow(
-        f"SELECT {SAGA_COLUMNS} FROM sagas WHERE deployment_id = $1 AND kind = $2"
+        f"{_WITH_STEPS} WHERE deployment_id = $1 AND kind = $2"
         f" ORDER BY started_at DESC, id DESC LIMIT 1{lock}",
         deployment_id,
         kind.value,
     )
-    found = await _with_steps(conn, [row] if row else [])
-    return found[0] if found else None
+    return _one_with_steps(row)
+
+
+# The saga and all its steps in one statement (a data-modifying CTE, then unnest): a handler
+# saves the saga once per consumed event, and this was two round trips. The steps' foreign key
+# is checked at the end of the statement, when the saga's row exists.
+_SAVE = (
+    "WITH saga AS (INSERT INTO sagas (id, deployment_id, tenant_id, kind, status, started_at,"
+    " deadline_at, finished_at, failed_step, reason, reports, request, droplet_id)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, COALESCE($12::text::jsonb, '{}'),"
+    " $13)"
+    " ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status,"
+    " deadline_at = EXCLUDED.deadline_at, finished_at = EXCLUDED.finished_at,"
+    " failed_step = EXCLUDED.failed_step, reason = EXCLUDED.reason, reports = EXCLUDED.reports,"
+    " droplet_id = EXCLUDED.droplet_id RETURNING id)"
+    " INSERT INTO saga_steps (saga_id, position, step, status, attempts, started_at,"
+    " finished_at, deadline_at, last_error)"
+    " SELECT (SELECT id FROM saga), * FROM unnest($14::int[], $15::text[], $16::text[],"
+    " $17::int[], $18::timestamptz[], $19::timestamptz[], $20::timestamptz[], $21::text[])"
+    " ON CONFLICT (saga_id, position) DO UPDATE SET status = EXCLUDED.status,"
+    " attempts = EXCLUDED.attempts, started_at = EXCLUDED.started_at,"
+    " finished_at = EXCLUDED.finished_at, deadline_at = EXCLUDED.deadline_at,"
+    " last_error = EXCLUDED.last_error"
+)
 
 
 async def save(conn: Connection, saga: Saga, request: dict[str, Any] | None = None) -> None:
+    steps = saga.steps
     await conn.execute(
-        "INSERT INTO sagas (id, deployment_id, tenant_id, kind, status, started_at, deadline_at,"
-        " finished_at, failed_step, reason, reports, request, droplet_id)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, COALESCE($12::text::jsonb, '{}'),"
-        " $13)"
-        " ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status,"
-        " deadline_at = EXCLUDED.deadline_at, finished_at = EXCLUDED.finished_at,"
-        " failed_step = EXCLUDED.failed_step, reason = EXCLUDED.reason, reports = EXCLUDED.reports,"
-        " droplet_id = EXCLUDED.droplet_id",
+        _SAVE,
         saga.id,
         saga.deployment_id,
         saga.tenant_id,
@@ -116,19 +157,6 @@ async def save(conn: Connection, saga: Saga, request: dict[str, Any] | None = No
         sorted(saga.reports),
         None if request is None else json.dumps(request),
         saga.droplet_id,
-    )
-    steps = saga.steps
-    # One statement for all steps (unnest), not one round trip per step.
-    await conn.execute(
-        "INSERT INTO saga_steps (saga_id, position, step, status, attempts, started_at,"
-        " finished_at, deadline_at, last_error)"
-        " SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[], $5::int[],"
-        " $6::timestamptz[], $7::timestamptz[], $8::timestamptz[], $9::text[])"
-        " ON CONFLICT (saga_id, position) DO UPDATE SET status = EXCLUDED.status,"
-        " attempts = EXCLUDED.attempts, started_at = EXCLUDED.started_at,"
-        " finished_at = EXCLUDED.finished_at, deadline_at = EXCLUDED.deadline_at,"
-        " last_error = EXCLUDED.last_error",
-        saga.id,
         [s.position for s in steps],
         [s.name for s in steps],
         [s.status.value for s in steps],
