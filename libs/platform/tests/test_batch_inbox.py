@@ -79,15 +79,17 @@ async def pool(database: str) -> AsyncIterator[asyncpg.Pool]:
     await pool.close()
 
 
-def consumer(pool: asyncpg.Pool, producer: FakeProducer) -> InboxConsumer:
+def consumer(
+    pool: asyncpg.Pool, producer: FakeProducer, *, name: str = "billing", handle: Any = handler
+) -> InboxConsumer:
     routes = Routes()
-    routes.on(TOPIC, PaymentFailed, handler)
+    routes.on(TOPIC, PaymentFailed, handle)
     return InboxConsumer(
-        name="billing",
+        name=name,
         pool=pool,
         routes=routes,
         outbox=Outbox(),
-        dead_letters=DeadLetters(producer, "billing"),
+        dead_letters=DeadLetters(producer, name),
         retry=RetryPolicy(max_attempts=2, backoff_base_s=0, backoff_max_s=0),
     )
 
@@ -162,17 +164,8 @@ async def test_savepoints_are_set_only_when_a_handler_fails_and_nothing_counts_t
             logging_on.append(conn)
         await handler(conn, event)
 
-    routes = Routes()
-    routes.on(TOPIC, PaymentFailed, logged_handler)
     producer = FakeProducer()
-    inbox = InboxConsumer(
-        name="billing-savepoints",
-        pool=pool,
-        routes=routes,
-        outbox=Outbox(),
-        dead_letters=DeadLetters(producer, "billing-savepoints"),
-        retry=RetryPolicy(max_attempts=2, backoff_base_s=0, backoff_max_s=0),
-    )
+    inbox = consumer(pool, producer, name="billing-savepoints", handle=logged_handler)
 
     def handled(outcome: str) -> float:
         labels = {"consumer": "billing-savepoints", "event_type": "PaymentFailed"}

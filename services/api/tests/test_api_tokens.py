@@ -200,6 +200,22 @@ async def test_claims_that_cannot_name_a_principal_are_rejected(
         await TokenVerifier(settings).verify(rs256_token(keys[0], **claims))
 
 
+def count_decodes(monkeypatch: pytest.MonkeyPatch, *, expire_after: int | None = None) -> list[str]:
+    """The tokens PyJWT is asked to decode, in order; past `expire_after` decodes, each one
+    answers as PyJWT would for an expired token."""
+    decodes: list[str] = []
+    real_decode = jwt.decode
+
+    def counting_decode(*args: Any, **kwargs: Any) -> Any:
+        decodes.append(args[0])
+        if expire_after is not None and len(decodes) > expire_after:
+            raise jwt.ExpiredSignatureError("Signature has expired")
+        return real_decode(*args, **kwargs)
+
+    monkeypatch.setattr("arcadia_api.http.tokens.jwt.decode", counting_decode)
+    return decodes
+
+
 class MovableClock:
     def __init__(self, now: float) -> None:
         self.now = now
@@ -216,14 +232,7 @@ async def test_a_verified_token_is_checked_again_only_after_a_minute(
     mono = MovableClock(1000.0)
     verifier = TokenVerifier(settings, clock=mono)
     token = issue_token(settings, tenant_id="acme", roles=["admin"], sub="u1", ttl_s=3600)
-    decodes: list[str] = []
-    real_decode = jwt.decode
-
-    def counting_decode(*args: Any, **kwargs: Any) -> Any:
-        decodes.append(args[0])
-        return real_decode(*args, **kwargs)
-
-    monkeypatch.setattr("arcadia_api.http.tokens.jwt.decode", counting_decode)
+    decodes = count_decodes(monkeypatch)
     for _ in range(5):
         assert (await verifier.verify(token)).tenant_id == "acme"
     assert len(decodes) == 1
@@ -248,16 +257,8 @@ async def test_a_cached_token_is_checked_again_once_it_expires(
     wall = MovableClock(time.time())
     verifier = TokenVerifier(settings, wall_clock=wall)
     token = issue_token(settings, tenant_id="acme", roles=["admin"], sub="u1", ttl_s=30)
-    decodes: list[str] = []
-    real_decode = jwt.decode
-
-    def decode_then_expire(*args: Any, **kwargs: Any) -> Any:
-        decodes.append(args[0])
-        if len(decodes) > 1:  # what PyJWT says on the real clock, 31 s + leeway later
-            raise jwt.ExpiredSignatureError("Signature has expired")
-        return real_decode(*args, **kwargs)
-
-    monkeypatch.setattr("arcadia_api.http.tokens.jwt.decode", decode_then_expire)
+    # After the first decode, PyJWT answers as it would on the real clock 31 s + leeway later.
+    decodes = count_decodes(monkeypatch, expire_after=1)
     assert (await verifier.verify(token)).tenant_id == "acme"
     wall.now += 30 + settings.jwt_leeway_s - 1
     assert (await verifier.verify(token)).tenant_id == "acme"  # from the cache

@@ -9,12 +9,31 @@ from uuid import UUID, uuid4
 
 from arcadia_api.app import MIGRATIONS
 from arcadia_api.deployments.detail_read import read_detail
-from arcadia_api.deployments.domain import DeploymentState, LlmMode
+from arcadia_api.deployments.domain import Deployment, DeploymentState, LlmMode
 from arcadia_api.deployments.repository import PostgresDeployments
 from arcadia_api.saga import repository as sagas
 from arcadia_api.saga.model import Saga
 from arcadia_api.subscriptions.projection import subscription_of
 from arcadia_platform.db import create_pool, migrate
+
+
+async def add_deployment(
+    deployments: PostgresDeployments,
+    n: int,
+    state: DeploymentState,
+    template: tuple[str, str] | None = None,
+) -> Deployment | None:
+    return await deployments.add(
+        deployment_id=uuid4(),
+        tenant_id="acme",
+        slug=f"app-{n}",
+        display_name=f"App {n}",
+        region="fra1",
+        state=state,
+        llm_mode=LlmMode.PLATFORM,
+        template_code=template[0] if template else None,
+        template_version=template[1] if template else None,
+    )
 
 
 async def test_a_new_deployment_is_created_and_updated_at_one_instant(database: str) -> None:
@@ -25,18 +44,7 @@ async def test_a_new_deployment_is_created_and_updated_at_one_instant(database: 
         async with pool.acquire() as conn:
             deployments = PostgresDeployments(conn)
             created = [
-                await deployments.add(
-                    deployment_id=uuid4(),
-                    tenant_id="acme",
-                    slug=f"app-{i}",
-                    display_name=f"App {i}",
-                    region="fra1",
-                    state=DeploymentState.ACTIVE,
-                    llm_mode=LlmMode.PLATFORM,
-                    template_code=None,
-                    template_version=None,
-                )
-                for i in range(500)
+                await add_deployment(deployments, i, DeploymentState.ACTIVE) for i in range(500)
             ]
             mismatched = await conn.fetchval(
                 "SELECT count(*) FROM deployments WHERE created_at <> updated_at"
@@ -69,16 +77,9 @@ async def test_the_one_statement_detail_equals_the_separate_reads(database: str)
             deployments = PostgresDeployments(conn)
             ids = []
             for n in range(3):  # a busy one, one without events or sagas, a neighbour
-                created = await deployments.add(
-                    deployment_id=uuid4(),
-                    tenant_id="acme",
-                    slug=f"app-{n}",
-                    display_name=f"App {n}",
-                    region="fra1",
-                    state=DeploymentState.PROVISIONING,
-                    llm_mode=LlmMode.PLATFORM,
-                    template_code="wp" if n == 0 else None,
-                    template_version="6.4" if n == 0 else None,
+                template = ("wp", "6.4") if n == 0 else None
+                created = await add_deployment(
+                    deployments, n, DeploymentState.PROVISIONING, template
                 )
                 assert created is not None
                 ids.append(created.id)

@@ -225,26 +225,22 @@ class InboxConsumer:
         """Run one event under its savepoint with today's retry rules; True if applied, else it
         is added to `dead`. Without a savepoint (the first attempt at a chunk), any failure of
         the handler's own raises _HandlerFailedError: the chunk is applied again carefully."""
-        if savepoint is None:
-            try:
-                await handler(conn, event)
-                return True
-            except INFRASTRUCTURE_ERRORS as exc:
-                await self._infrastructure_error(event, exc)
-                raise  # nack: the batch is redelivered, nothing is lost
-            except Exception as exc:
-                raise _HandlerFailedError from exc
         attempt = 0
         while True:
             attempt += 1
-            await savepoint.set()
+            if savepoint is not None:
+                await savepoint.set()
             try:
                 await handler(conn, event)
                 return True
             except INFRASTRUCTURE_ERRORS as exc:
-                await self._infrastructure_error(event, exc)
+                EVENTS_HANDLED.labels(self.name, event.type, "infrastructure_error").inc()
+                log.warning("event.infrastructure_error", error=repr(exc), type=event.type)
+                await asyncio.sleep(self._retry.backoff_max_s)
                 raise  # nack: the batch is redelivered, nothing is lost
             except Exception as exc:
+                if savepoint is None:
+                    raise _HandlerFailedError from exc
                 await savepoint.rollback()
                 if isinstance(exc, InvalidEventError):
                     reason, detail = exc.reason, str(exc)
@@ -258,11 +254,6 @@ class InboxConsumer:
                     detail = f"{type(exc).__name__}: {exc} (after {attempt} attempts)"
                 dead.append((record, reason, detail))
                 return False
-
-    async def _infrastructure_error(self, event: Envelope, exc: BaseException) -> None:
-        EVENTS_HANDLED.labels(self.name, event.type, "infrastructure_error").inc()
-        log.warning("event.infrastructure_error", error=repr(exc), type=event.type)
-        await asyncio.sleep(self._retry.backoff_max_s)
 
     def _duplicate(self, event: Envelope, record: Any) -> None:
         self.duplicates += 1

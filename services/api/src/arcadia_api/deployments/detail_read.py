@@ -21,7 +21,8 @@ from arcadia_api.billing.schemas import Subscription
 from arcadia_api.deployments.domain import Deployment, DeploymentEvent
 from arcadia_api.deployments.repository import COLUMNS, event_of
 from arcadia_api.saga.model import Saga
-from arcadia_api.saga.repository import SAGA_COLUMNS, STEP_FIELDS, saga_of, step_of
+from arcadia_api.saga.repository import SAGA_COLUMNS, STEP_FIELDS, saga_of, step_from_values
+from arcadia_api.saga.steps import Step
 from arcadia_platform.db import Connection
 
 EVENT_FIELDS: Final = ("from_state", "to_state", "actor", "reason", "at")
@@ -60,10 +61,9 @@ async def read_detail(conn: Connection, deployment_id: UUID, events_limit: int) 
     row = await conn.fetchrow(DETAIL_SQL, deployment_id, events_limit)
     if row is None:
         return None
-    steps: dict[UUID, list[Any]] = {}
-    for values in row["steps"]:
-        step = _named(STEP_FIELDS, values)
-        steps.setdefault(step["saga_id"], []).append(step_of(step))
+    steps: dict[UUID, list[Step]] = {}
+    for values in row["steps"]:  # STEP_FIELDS: the saga's id first
+        steps.setdefault(values[0], []).append(step_from_values(values))
     sagas = []
     for values in row["sagas"]:
         saga = _named(SAGA_FIELDS, values)

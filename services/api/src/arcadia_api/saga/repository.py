@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -50,19 +50,6 @@ def saga_of(row: Mapping[str, Any] | asyncpg.Record, steps: list[Step]) -> Saga:
     )
 
 
-async def _with_steps(conn: Connection, rows: list[asyncpg.Record]) -> list[Saga]:
-    if not rows:
-        return []
-    step_rows = await conn.fetch(
-        "SELECT * FROM saga_steps WHERE saga_id = ANY($1::uuid[]) ORDER BY saga_id, position",
-        [row["id"] for row in rows],
-    )
-    steps: dict[UUID, list[Step]] = {}
-    for step_row in step_rows:
-        steps.setdefault(step_row["saga_id"], []).append(step_of(step_row))
-    return [saga_of(row, steps.get(row["id"], [])) for row in rows]
-
-
 STEP_FIELDS = (
     "saga_id",
     "step",
@@ -74,7 +61,7 @@ STEP_FIELDS = (
     "deadline_at",
     "last_error",
 )
-# A saga with its steps in one statement (an array of anonymous records, decoded with the same
+# Sagas with their steps in one statement (an array of anonymous records, decoded with the same
 # codecs as columns): the saga handlers read one per consumed event, and this was two round trips.
 _WITH_STEPS = (
     f"SELECT {SAGA_COLUMNS}, ARRAY(SELECT ROW({', '.join(f'st.{f}' for f in STEP_FIELDS)})"
@@ -83,11 +70,17 @@ _WITH_STEPS = (
 )
 
 
+def step_from_values(values: Sequence[Any]) -> Step:
+    """A step from one anonymous record of STEP_FIELDS (the saga's id is its first value)."""
+    return step_of(dict(zip(STEP_FIELDS, values, strict=True)))
+
+
+def _with_steps(row: asyncpg.Record) -> Saga:
+    return saga_of(row, [step_from_values(values) for values in row["saga_steps"]])
+
+
 def _one_with_steps(row: asyncpg.Record | None) -> Saga | None:
-    if row is None:
-        return None
-    steps = [step_of(dict(zip(STEP_FIELDS, values, strict=True))) for values in row["saga_steps"]]
-    return saga_of(row, steps)
+    return None if row is None else _with_steps(row)
 
 
 async def get(conn: Connection, saga_id: UUID, *, for_update: bool = False) -> Saga | None:
@@ -98,10 +91,9 @@ async def get(conn: Connection, saga_id: UUID, *, for_update: bool = False) -> S
 async def of_deployment(conn: Connection, deployment_id: UUID) -> list[Saga]:
     """Every saga of a deployment, oldest first."""
     rows = await conn.fetch(
-        f"SELECT {SAGA_COLUMNS} FROM sagas WHERE deployment_id = $1 ORDER BY started_at, id",
-        deployment_id,
+        f"{_WITH_STEPS} WHERE deployment_id = $1 ORDER BY started_at, id", deployment_id
     )
-    return await _with_steps(conn, list(rows))
+    return [_with_steps(row) for row in rows]
 
 
 async def latest(
@@ -185,10 +177,10 @@ async def page(
     conn: Connection, *, status: SagaStatus | None, kind: SagaKind | None, limit: int
 ) -> list[Saga]:
     rows = await conn.fetch(
-        f"SELECT {SAGA_COLUMNS} FROM sagas WHERE ($1::text IS NULL OR status = $1)"
+        f"{_WITH_STEPS} WHERE ($1::text IS NULL OR status = $1)"
         " AND ($2::text IS NULL OR kind = $2) ORDER BY started_at DESC, id DESC LIMIT $3",
         None if status is None else status.value,
         None if kind is None else kind.value,
         limit,
     )
-    return await _with_steps(conn, list(rows))
+    return [_with_steps(row) for row in rows]
