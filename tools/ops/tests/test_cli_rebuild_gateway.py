@@ -5,6 +5,7 @@ from the model; `arcadia rebuild api.subscriptions` rebuilt from offset 0 equals
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import asyncpg
@@ -36,11 +37,23 @@ async def billing_own(client: httpx.AsyncClient, stack: Stack, tenant: str, dep:
     return response.json()
 
 
-async def same_as_billing(client: httpx.AsyncClient, stack: Stack, tenant: str, dep: str) -> Any:
-    """Wait until the gateway's detail shows billing's own view of the subscription."""
-    own = await billing_own(client, stack, tenant, dep)
+async def same_as_billing(
+    client: httpx.AsyncClient,
+    stack: Stack,
+    tenant: str,
+    dep: str,
+    settled: Callable[[Any], bool],
+) -> Any:
+    """Wait until billing's own view is `settled` and the gateway's detail shows exactly it.
+
+    Billing's view is read afresh on each try: right after the saga ends billing may still hold
+    the subscription as pending (it activates it on DeploymentActivated), so a view read once
+    could be overtaken and never be equalled."""
 
     async def caught_up() -> Any:
+        own = await billing_own(client, stack, tenant, dep)
+        if not settled(own):
+            return None
         shown = (await stack.detail(client, tenant, dep))["subscription"]
         return shown if shown == own else None
 
@@ -55,7 +68,9 @@ async def test_the_read_model_follows_billing_and_a_rebuild_equals_it(stack: Sta
             deployment, saga = await stack.provision(client, tenant, f"rm{i}")
             await stack.wait_terminal(client, tenant, deployment, saga, timeout_s=60)
             made.append((tenant, deployment))
-            shown = await same_as_billing(client, stack, tenant, deployment)
+            shown = await same_as_billing(
+                client, stack, tenant, deployment, lambda own: own["status"] == "active"
+            )
             assert shown["status"] == "active"
 
         tenant, deployment = made[0]
@@ -71,7 +86,13 @@ async def test_the_read_model_follows_billing_and_a_rebuild_equals_it(stack: Sta
             headers=stack.auth(tenant),
         )
         assert attached.status_code == 200, attached.text
-        shown = await same_as_billing(client, stack, tenant, deployment)
+        shown = await same_as_billing(
+            client,
+            stack,
+            tenant,
+            deployment,
+            lambda own: own["plan"]["plan_code"] == "studio_pro" and bool(own["addons"]),
+        )
         assert shown["plan"]["plan_code"] == "studio_pro"
         assert [line["quantity"] for line in shown["addons"]] == [2]
 
