@@ -26,6 +26,7 @@ from opentelemetry.trace import StatusCode
 
 from arcadia_contracts import Envelope
 from arcadia_contracts.codec import REGISTRY, Registry
+from arcadia_platform import faststream_tuning
 from arcadia_platform.consumer_types import (
     EVENTS_PER_TRANSACTION,
     HANDLER_FAILED,
@@ -94,6 +95,7 @@ class InboxConsumer:
         """Register one FastStream subscriber for every routed topic (one consumer group)."""
         if not self._routes.by_topic:
             return
+        faststream_tuning.apply()
 
         async def on_batch(msg: KafkaMessage) -> None:
             # Records arrive grouped by partition, in offset order. The whole batch is applied in
@@ -109,7 +111,7 @@ class InboxConsumer:
             ack_policy=AckPolicy.NACK_ON_ERROR,
             batch=True,
             max_records=self._max_batch,
-            batch_timeout_ms=5,
+            batch_timeout_ms=faststream_tuning.IDLE_POLL_MS,
             max_poll_interval_ms=300_000,
             session_timeout_ms=self._session_timeout_ms,
             heartbeat_interval_ms=max(1000, self._session_timeout_ms // 4),

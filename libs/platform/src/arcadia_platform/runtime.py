@@ -109,7 +109,10 @@ class ServiceRuntime:
             client_id=f"{s.service_name}-producer",
             enable_idempotence=True,
             acks="all",
-            linger_ms=1,
+            # No linger: the relay hands a whole batch of rows to send() without yielding, so
+            # they share one request anyway; waiting 1 ms more only delayed every saga hop
+            # (a produce-to-consume took 2.7 ms with linger 1, 1.6 ms without).
+            linger_ms=0,
             request_timeout_ms=15000,
             max_request_size=s.kafka_max_request_bytes,
         )
