@@ -11,7 +11,7 @@ export UV_PYTHON_DOWNLOADS := never
 # Trust the machine's certificate store (a company proxy's CA included), as pip and Maven do.
 export UV_SYSTEM_CERTS := 1
 
-.PHONY: setup uv deps infra topics browser run test test-unit lint settings-doc bench-pipeline bench-saga bench-api bench-asgi \
+.PHONY: setup uv deps infra topics browser run test test-unit lint settings-doc bench-pipeline bench-saga bench-hops bench-api bench-asgi \
 	stop status clean
 
 setup: deps infra topics ## everything a fresh machine needs, idempotent
@@ -73,6 +73,9 @@ bench-pipeline: setup ## outbox -> Kafka -> inbox throughput and latency
 
 bench-saga: setup ## provisioning sagas/s and request-to-active latency, whole stack
 	$(UV) run --frozen python -m benchmarks.saga
+
+bench-hops: setup ## where a paced saga's latency goes: relay and consume delay of every hop
+	$(UV) run --frozen python -m benchmarks.hops
 
 bench-asgi: deps ## the gateway's HTTP stack alone: CPU us/request through ASGI vs the bare app
 	$(UV) run --frozen python -m benchmarks.asgi

@@ -3,8 +3,10 @@ latency curve is drawn as a PNG."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from benchmarks.hops import Handled, Sent, by_consumer, hop_delays, timeline
 from benchmarks.report import append_rows
 from benchmarks.saga import draw_curve, table_row
 
@@ -70,3 +72,42 @@ def test_the_latency_curve_is_a_png(tmp_path: Path) -> None:
     png = tmp_path / "curve.png"
     draw_curve([run(rate, 10.0 * rate) for rate in (1.0, 2.0, 3.0, 4.0, 5.0)], png)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_each_hop_is_split_into_relay_and_consume_and_a_saga_reads_in_time_order() -> None:
+    at = datetime(2026, 12, 3, tzinfo=UTC)
+
+    def t(ms: float) -> datetime:
+        return at + timedelta(milliseconds=ms)
+
+    key = b"dep-1"
+    outbox = {
+        "e1": Sent("api", "Requested", key, t(0), t(7)),
+        "e2": Sent("billing", "Reserved", key, t(20), t(26)),
+        "e3": Sent("billing", "Reserved", b"other", t(30), None),  # not sent: left out
+    }
+    inbox = {
+        "e1": [Handled("billing", t(17)), Handled("provisioner", t(11))],
+        "e2": [Handled("provisioner", t(31))],
+        "e3": [Handled("provisioner", t(40))],
+    }
+    hops = hop_delays(outbox, inbox)
+    assert hops["relay"] == {
+        "api:Requested": {"p50": 7.0, "p90": 7.0, "n": 1},
+        "billing:Reserved": {"p50": 6.0, "p90": 6.0, "n": 1},
+    }
+    assert hops["consume"]["api:Requested -> billing"]["p50"] == 10.0
+    assert hops["consume"]["api:Requested -> provisioner"]["p50"] == 4.0
+    assert hops["consume"]["billing:Reserved -> provisioner"]["p50"] == 5.0
+    # provisioner handled two: 4 and 5 ms; the median of an even count is the lower one here
+    assert by_consumer(outbox, inbox) == {"billing": 10.0, "provisioner": 4.0}
+    assert [what for _, what in timeline(key, outbox, inbox)] == [
+        "written api:Requested",
+        "sent    api:Requested",
+        "handled provisioner <- Requested",
+        "handled billing <- Requested",
+        "written billing:Reserved",
+        "sent    billing:Reserved",
+        "handled provisioner <- Reserved",
+    ]
+    assert timeline(key, outbox, inbox)[-1][0] == 31.0

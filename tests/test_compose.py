@@ -49,6 +49,21 @@ def test_the_stack_has_kafka_postgres_the_four_services_and_the_simulator(
     assert compose["postgres"]["image"].startswith("postgres:")
 
 
+# Broker settings the services' latency depends on: the dev broker (infra/kafka) and the compose
+# one are the same here. The coordinator's linger was 5 ms on every offset commit by default.
+BROKER_SETTINGS_SHARED = ("group.initial.rebalance.delay.ms", "group.coordinator.append.linger.ms")
+
+
+@pytest.mark.parametrize("key", BROKER_SETTINGS_SHARED)
+def test_the_compose_broker_shares_the_dev_brokers_latency_settings(
+    compose: dict[str, Any], key: str
+) -> None:
+    template = (ROOT / "infra" / "kafka" / "server.properties.in").read_text().splitlines()
+    dev = dict(line.split("=", 1) for line in template if line and not line.startswith("#"))
+    env = compose["kafka"]["environment"]
+    assert str(env["KAFKA_" + key.replace(".", "_").upper()]) == dev[key] == "0"
+
+
 @pytest.mark.parametrize("name", ["topics", "cloudsim", *SETTINGS])
 def test_every_command_names_a_runnable_module(compose: dict[str, Any], name: str) -> None:
     command = compose[name]["command"]
