@@ -26,7 +26,7 @@ import asyncpg
 from arcadia_contracts.topics import dlq
 from arcadia_platform.settings import DEFAULT_DATABASE_URL, DEFAULT_KAFKA, database_url_for
 from arcadia_platform.topicnames import TopicNames
-from arcadia_platform.topics_admin import ensure_topics
+from arcadia_platform.topics_admin import delete_namespaces, ensure_topics
 from arcadia_testing.harness import PROBE_TOPIC
 from arcadia_testing.plugin import ROOT, ServiceProcess, unique
 from benchmarks.report import TABLE, append_rows, today
@@ -97,6 +97,7 @@ async def one_run(count: int, rate: float, per_txn: int, logs: Path) -> dict[str
         for name in dbs:
             await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         await admin.close()
+        await delete_namespaces(DEFAULT_KAFKA, [names.namespace])  # one run's topics, not more
     latencies_ms = [(r["handled_at"] - r["sent_at"]) * 1000 for r in rows]
     elapsed = max(r["handled_at"] for r in rows) - min(r["sent_at"] for r in rows)
     return {
