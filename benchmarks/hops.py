@@ -29,6 +29,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -78,34 +79,40 @@ def spread(values: list[float]) -> dict[str, float]:
     }
 
 
-def hop_delays(
+def delays(
     outbox: Mapping[Any, Sent], inbox: Mapping[Any, list[Handled]]
-) -> dict[str, dict[str, dict[str, float]]]:
-    """{"relay": {"<service>:<type>": spread}, "consume": {"<service>:<type> -> <consumer>": ...}};
-    rows not sent yet are left out of both."""
+) -> tuple[dict[str, list[float]], dict[tuple[str, str], list[float]]]:
+    """Relay delays by "<service>:<type>", consume delays by that and the consumer, in ms; rows
+    not sent yet are left out of both."""
     relay: dict[str, list[float]] = defaultdict(list)
-    consume: dict[str, list[float]] = defaultdict(list)
+    consume: dict[tuple[str, str], list[float]] = defaultdict(list)
     for event_id, row in outbox.items():
         if row.sent_at is None:
             continue
         name = f"{row.service}:{row.event_type}"
         relay[name].append(ms(row.sent_at, row.created_at))
         for handled in inbox.get(event_id, []):
-            consume[f"{name} -> {handled.consumer}"].append(ms(handled.processed_at, row.sent_at))
+            consume[(name, handled.consumer)].append(ms(handled.processed_at, row.sent_at))
+    return relay, consume
+
+
+def hop_delays(
+    outbox: Mapping[Any, Sent], inbox: Mapping[Any, list[Handled]]
+) -> dict[str, dict[str, dict[str, float]]]:
+    """{"relay": {"<service>:<type>": spread}, "consume": {"<service>:<type> -> <consumer>": ...}}."""
+    relay, consume = delays(outbox, inbox)
+    by_hop = {f"{name} -> {consumer}": v for (name, consumer), v in consume.items()}
     return {
         "relay": {name: spread(v) for name, v in sorted(relay.items())},
-        "consume": {name: spread(v) for name, v in sorted(consume.items())},
+        "consume": {name: spread(v) for name, v in sorted(by_hop.items())},
     }
 
 
 def by_consumer(outbox: Mapping[Any, Sent], inbox: Mapping[Any, list[Handled]]) -> dict[str, float]:
     """The median consume delay of each consuming service, over every event it handled."""
     found: dict[str, list[float]] = defaultdict(list)
-    for event_id, row in outbox.items():
-        if row.sent_at is None:
-            continue
-        for handled in inbox.get(event_id, []):
-            found[handled.consumer].append(ms(handled.processed_at, row.sent_at))
+    for (_, consumer), values in delays(outbox, inbox)[1].items():
+        found[consumer].extend(values)
     return {consumer: round(percentile(v, 0.5), 1) for consumer, v in sorted(found.items())}
 
 
@@ -185,10 +192,7 @@ async def measure(rate: float, count: int) -> dict[str, Any]:
     return {
         "sagas": sagas,
         "hops": hop_delays(outbox, inbox),
-        "relay_p50_ms": round(
-            percentile([ms(r.sent_at, r.created_at) for r in outbox.values() if r.sent_at], 0.5),
-            1,
-        ),
+        "relay_p50_ms": round(percentile(list(chain(*delays(outbox, inbox)[0].values())), 0.5), 1),
         "consume_p50_ms": by_consumer(outbox, inbox),
         "median_saga": {
             "latency_ms": round(
